@@ -1,0 +1,21 @@
+"""The store protocol: what workflows need from a shop's system of record (local or Shopify)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from commands.model import Order, OrderQuery, OrderSummary
+
+
+class StoreError(Exception):
+    """A store failed in a way a support agent should be told about; the message is fit to show."""
+
+
+class Store(Protocol):
+    name: str
+
+    def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
+        """Matching orders, newest first, at most `limit`."""
+        ...
+
+    def get_order(self, order_id: str) -> Order | None: ...
