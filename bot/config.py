@@ -59,7 +59,9 @@ class Settings(BaseSettings):
         try:
             url = make_url(value)
         except ArgumentError:
-            raise ValueError("not a database URL (e.g. sqlite:///returnbot.db or postgresql+psycopg://host/db)") from None
+            raise ValueError(
+                "not a database URL (e.g. sqlite:///returnbot.db or postgresql+psycopg://host/db)"
+            ) from None
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
         return value

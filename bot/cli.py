@@ -1,0 +1,145 @@
+"""`returnbot …`: run the bot, the terminal client, imports and migrations."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.services import StartupError, build_services, open_database
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.verbose)
+    try:
+        settings = load_settings()
+        return int(args.handler(args, settings) or 0)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"configuration: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StartupError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="returnbot", description="Orders, returns and refunds from Slack.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="connect to Slack (Socket Mode, or --http)")
+    run.add_argument("--http", action="store_true", help="HTTP mode: POST /slack/events, GET /healthz")
+    run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--host", default="0.0.0.0")
+    run.set_defaults(handler=_run)
+
+    shell = sub.add_parser("shell", help="a Slack stand-in in the terminal, no workspace needed")
+    shell.set_defaults(handler=_shell)
+
+    imp = sub.add_parser("import-orders", help="load a Shopify orders export (CSV) into the local store")
+    imp.add_argument("file", type=Path)
+    imp.set_defaults(handler=_import_orders)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations (also done at every start)").set_defaults(handler=_db_upgrade)
+    return parser
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # Bolt logs whole request bodies (customer data) on some failures: keep it to warnings
+    for noisy in ("slack_bolt", "slack_sdk", "urllib3", "httpx", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose else logging.WARNING)
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
+    missing = _missing_for_run(settings, http=args.http)
+    if missing:
+        print("returnbot run cannot connect to Slack yet:", file=sys.stderr)
+        for line in missing:
+            print(f"  - {line}", file=sys.stderr)
+        print("To try the bot without a Slack workspace: returnbot shell", file=sys.stderr)
+        return EXIT_CONFIG
+    from bot.runtime import serve_http, serve_socket_mode
+
+    services = build_services(settings)
+    if args.http:
+        return serve_http(settings, services, host=args.host, port=args.port, on_ready=_announce)
+    return serve_socket_mode(settings, services, on_ready=_announce)
+
+
+def _missing_for_run(settings: Settings, *, http: bool) -> list[str]:
+    missing = []
+    if not settings.SLACK_BOT_TOKEN:
+        missing.append("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…, from OAuth & Permissions)")
+    if http and not settings.SLACK_SIGNING_SECRET:
+        missing.append("SLACK_SIGNING_SECRET is not set (Basic Information → App Credentials); HTTP mode needs it")
+    if not http and not settings.SLACK_APP_TOKEN:
+        missing.append(
+            "SLACK_APP_TOKEN is not set (an app-level token, xapp-…, with connections:write) for Socket Mode; "
+            "or run with --http and SLACK_SIGNING_SECRET"
+        )
+    return missing
+
+
+def _announce(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _shell(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.shell.session import run_shell
+
+    return run_shell(settings, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
+    from integrations.local_store.importer import ImportFailed, import_orders
+
+    if not args.file.is_file():
+        print(f"import-orders: no such file: {args.file}", file=sys.stderr)
+        return 1
+    db = open_database(settings)
+    progress = _progress_printer(args.file.stat().st_size) if sys.stderr.isatty() else None
+    try:
+        summary = import_orders(db, args.file, progress=progress)
+    except ImportFailed as exc:
+        print(f"\nimport-orders: nothing was imported. {exc}", file=sys.stderr)
+        return 1
+    finally:
+        db.dispose()
+    if progress:
+        print(file=sys.stderr)
+    print(summary.describe())
+    return 0
+
+
+def _progress_printer(total_bytes: int) -> Callable[[int, int | None], None]:
+    def show(rows: int, done_bytes: int | None) -> None:
+        share = f" ({100 * done_bytes // max(total_bytes, 1)}%)" if done_bytes is not None else ""
+        print(f"\r{rows:,} rows read{share}", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    db = open_database(settings, migrate=True)
+    db.dispose()
+    print("database is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+"""Listeners by kind, each module with a `register(app, ctx)`: thin glue from payloads to workflows."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.context import BotContext
+from bot.listeners import order_lookup
+
+
+def register(app: App, ctx: BotContext) -> None:
+    order_lookup.register(app, ctx)

@@ -1,0 +1,54 @@
+"""Wiring: one `Services` built from configuration, and the start-up every command shares."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.config import Settings
+from commands.services import Services
+from integrations.local_store.store import LocalStore
+from storage.db import Database, make_engine
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message says why, for the person starting the bot."""
+
+
+def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+    engine = make_engine(settings.DATABASE_URL)
+    try:
+        if migrate:
+            upgrade(engine)
+        else:
+            with engine.connect():
+                pass
+    except Exception as exc:
+        engine.dispose()
+        raise StartupError(f"DATABASE_URL: cannot use the database: {_first_line(exc)}") from exc
+    return Database(engine)
+
+
+def build_services(settings: Settings, db: Database | None = None) -> Services:
+    db = db or open_database(settings)
+    if settings.STORE != "local":
+        raise StartupError(f"STORE={settings.STORE} is not available in this version; use STORE=local")
+    store = LocalStore(db)
+    if db.dialect == "sqlite":
+        _seed_demo(db)
+    return Services(db=db, store=store)
+
+
+def _seed_demo(db: Database) -> None:
+    from integrations.local_store.seed import seed_demo_orders
+
+    summary = seed_demo_orders(db)
+    if summary is not None:
+        log.info("seeded the empty database with demo orders: %s", summary.describe())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,236 @@
+"""The terminal client: typed lines become real Slack payloads for the same Bolt app.
+
+The app's Web API calls go to the in-process Slack stand-in, whose calls are printed as text with
+numbered buttons; modals are filled in field by field; uploaded files are saved under ./files/.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.app import create_app, make_client
+from bot.config import Settings
+from bot.context import BotContext
+from bot.services import build_services
+from bot.shell.modal import ModalDriver
+from bot.shell.render import Clickable, mrkdwn, render_message
+from bot.slack_standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
+from bot.worker import WorkerPool
+from commands.services import Services
+
+USER_ID = "U0SHELL01"
+USER_NAME = "agent"
+CHANNEL_ID = "C0SUPPORT1"
+CHANNEL_NAME = "support"
+FILES_DIR = Path("files")
+
+HELP = """\
+Type what you would type in Slack, for example:
+  /order #1001          look up an order (also: an e-mail, a customer name, a tracking number)
+  1                     press button [1] of the last message
+  help                  this text
+  quit                  leave (Ctrl-D works too)"""
+
+
+def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
+    services = build_services(settings)
+    worker = WorkerPool()
+    users = {USER_ID: {"name": USER_NAME, "real_name": "Support Agent"}}
+    with FakeSlack(users=users) as fake:
+        secret = secrets.token_hex(16)
+        app = create_app(BotContext(services, worker), make_client("xoxb-shell", fake.url), secret)
+        shell = Shell(app, fake, worker, secret, stdout, interactive=stdin.isatty())
+        shell.greet(services)
+        shell.run(_lines(stdin, stdout, interactive=stdin.isatty()))
+    worker.shutdown()
+    services.db.dispose()
+    return 0
+
+
+def _lines(stdin: TextIO, stdout: TextIO, *, interactive: bool) -> Iterator[str]:
+    while True:
+        if interactive:
+            stdout.write(f"{USER_NAME} in #{CHANNEL_NAME}> ")
+            stdout.flush()
+        line = stdin.readline()
+        if not line:
+            return
+        yield line.rstrip("\r\n")
+
+
+class Shell:
+    def __init__(self, app: App, fake: FakeSlack, worker: WorkerPool, secret: str, out: TextIO, *, interactive: bool):
+        self.app = app
+        self.fake = fake
+        self.worker = worker
+        self.secret = secret
+        self.out = out
+        self.interactive = interactive
+        self.buttons: list[Clickable] = []
+        self.seen = 0  # how many of the stand-in's calls have been shown
+        self.users = {USER_ID: USER_NAME}
+        self.modals = ModalDriver(self, USER_ID)
+
+    # -- input --------------------------------------------------------------------------------------
+
+    def greet(self, services: Services) -> None:
+        self.say(f"returnbot shell: you are @{USER_NAME} in #{CHANNEL_NAME}, orders from {services.store.name}.")
+        self.say("Type /order #1001, a number to press a button, help, or quit.\n")
+
+    def run(self, lines: Iterator[str]) -> None:
+        self.lines = lines
+        for line in lines:
+            text = line.strip()
+            if not self.interactive and text:
+                self.say(f"> {text}")
+            if text in ("quit", "exit", r"\q"):
+                return
+            self.handle(text)
+
+    def handle(self, text: str) -> None:
+        if not text:
+            return
+        if text in ("help", "?"):
+            self.say(HELP)
+        elif text.startswith("/"):
+            command, _, arg = text.partition(" ")
+            self.slash(command, arg.strip())
+        elif text.isdigit():
+            self.click(int(text))
+        else:
+            self.say("Type a slash command such as /order #1001, a button number, or help.")
+
+    def read(self, prompt: str) -> str | None:
+        """One answer for a modal field; None when input has ended."""
+        if self.interactive:
+            self.out.write(prompt)
+            self.out.flush()
+        line = next(self.lines, None)
+        if line is not None and not self.interactive:
+            self.say(f"{prompt}{line}")
+        return line
+
+    # -- Slack payloads ---------------------------------------------------------------------------------
+
+    def slash(self, command: str, text: str) -> None:
+        url = self.fake.response_url(channel=CHANNEL_ID, user=USER_ID)
+        body = slash_command_form(
+            command, text, USER_ID, CHANNEL_ID, url, user_name=USER_NAME, channel_name=CHANNEL_NAME
+        )
+        response = self.dispatch(body)
+        if response.status == 404:
+            self.say(f"{command} is not a command of this bot. Type help.")
+            return
+        self.show_ack(response)
+        self.settle()
+
+    def click(self, number: int) -> None:
+        if not 1 <= number <= len(self.buttons):
+            self.say(f"There is no button [{number}] on screen." if self.buttons else "There are no buttons on screen.")
+            return
+        chosen = self.buttons[number - 1]
+        message = chosen.message
+        ephemeral = bool(message.get("_ephemeral"))
+        url = self.fake.response_url(channel=CHANNEL_ID, message_ts=None if ephemeral else message["ts"], user=USER_ID)
+        payload = block_actions_payload(
+            USER_ID, CHANNEL_ID, _public(message), chosen.element, url,
+            is_ephemeral=ephemeral, selected_option=chosen.option, block_id=chosen.block_id, user_name=USER_NAME,
+        )  # fmt: skip
+        self.show_ack(self.dispatch(interactive_form(payload)))
+        self.settle()
+
+    def dispatch(self, body: str) -> BoltResponse:
+        headers = {k.lower(): [v] for k, v in signed_headers(self.secret, body).items()}
+        return self.app.dispatch(BoltRequest(body=body, headers=headers))
+
+    def show_ack(self, response: BoltResponse) -> None:
+        if response.status >= 400:
+            self.say(f"(the bot answered HTTP {response.status})")
+            return
+        if not response.body:
+            return
+        try:
+            reply = json.loads(response.body)
+        except ValueError:
+            reply = {"text": response.body}
+        if reply.get("text") or reply.get("blocks"):
+            self.show_message({**reply, "_ephemeral": True}, "only visible to you")
+
+    def settle(self) -> None:
+        """Let background work finish, then show what the bot did in Slack."""
+        self.worker.wait_idle()
+        while self.show_new_calls():
+            self.worker.wait_idle()
+
+    # -- output ---------------------------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def show_new_calls(self) -> bool:
+        calls = self.fake.calls[self.seen :]
+        self.seen += len(calls)
+        opened_modal = False
+        for call in calls:
+            if not call.response.get("ok", True) and call.method != "response_url":
+                continue
+            opened_modal |= self.show_call(call.method, call.args, call.response)
+        return opened_modal
+
+    def show_call(self, method: str, args: dict[str, Any], response: dict[str, Any]) -> bool:
+        match method:
+            case "chat.postMessage":
+                where = "in the thread" if args.get("thread_ts") else f"in #{CHANNEL_NAME}"
+                self.show_message({**response.get("message", args), "channel": response.get("channel")}, where)
+            case "chat.update":
+                self.show_message({**response.get("message", args), "channel": response.get("channel")}, "updated")
+            case "chat.postEphemeral":
+                self.show_message({**args, "_ephemeral": True}, "only visible to you")
+            case "response_url":
+                self.show_response(args)
+            case "files.completeUploadExternal":
+                self.save_files()
+            case "views.open" | "views.push" | "views.update":
+                return self.modals.show(method, response.get("view") or {})
+        return False
+
+    def show_response(self, args: dict[str, Any]) -> None:
+        if str(args.get("delete_original")).lower() == "true":
+            return
+        label = "in #" + CHANNEL_NAME if args.get("response_type") == "in_channel" else "only visible to you"
+        if str(args.get("replace_original")).lower() == "true":
+            label = "replaced, " + label
+        self.show_message({**args, "_ephemeral": args.get("response_type") != "in_channel"}, label)
+
+    def show_message(self, message: dict[str, Any], where: str) -> None:
+        rendered = render_message(message, users=self.users, number_from=1, bold=self.interactive)
+        self.say(f"── returnbot · {where} " + "─" * max(4, 50 - len(where)))
+        for line in rendered.lines:
+            self.say("  " + line)
+        if rendered.clickables:
+            self.buttons = rendered.clickables
+        self.say("")
+
+    def save_files(self) -> None:
+        FILES_DIR.mkdir(exist_ok=True)
+        for f in self.fake.files:
+            path = FILES_DIR / f.filename
+            if path.exists() and path.read_bytes() == f.content:
+                continue
+            path.write_bytes(f.content)
+            comment = f" — {mrkdwn(f.initial_comment, self.users)}" if f.initial_comment else ""
+            self.say(f"📎 {f.title or f.filename} saved to {path}{comment}")
+
+
+def _public(message: dict[str, Any]) -> dict[str, Any]:
+    """The message as Slack would echo it in a payload: without the shell's own markers."""
+    clean = {k: v for k, v in message.items() if not k.startswith("_")}
+    clean.setdefault("ts", "0000000000.000000")
+    return clean

@@ -1,0 +1,45 @@
+"""An in-process stand-in for Slack: a fake Web API server, payload builders and request signing.
+
+Used by the tests and by `returnbot shell`, so nothing here may talk to the real Slack.
+"""
+
+from .payloads import (
+    API_APP_ID,
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    block_actions_payload,
+    initial_values,
+    interactive_form,
+    new_trigger_id,
+    slash_command_form,
+    state_value,
+    view_submission_payload,
+)
+from .server import DEFAULT_SCOPES, Call, FakeSlack, File, SlackError
+from .signing import signed_headers
+from .validation import BlockKitError, validate_blocks, validate_message, validate_view
+
+__all__ = [
+    "API_APP_ID",
+    "BOT_ID",
+    "BOT_USER_ID",
+    "DEFAULT_SCOPES",
+    "TEAM_ID",
+    "BlockKitError",
+    "Call",
+    "FakeSlack",
+    "File",
+    "SlackError",
+    "block_actions_payload",
+    "initial_values",
+    "interactive_form",
+    "new_trigger_id",
+    "signed_headers",
+    "slash_command_form",
+    "state_value",
+    "validate_blocks",
+    "validate_message",
+    "validate_view",
+    "view_submission_payload",
+]

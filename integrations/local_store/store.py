@@ -1,0 +1,186 @@
+"""The local store: orders kept in the bot's own database (imported from a Shopify export)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, select, text
+from sqlalchemy.orm import selectinload
+
+from commands.model import (
+    Address,
+    FinancialStatus,
+    Fulfillment,
+    FulfillmentStatus,
+    LineItem,
+    Order,
+    OrderQuery,
+    OrderRef,
+    OrderSummary,
+    SearchKind,
+    Transaction,
+)
+from commands.money import Money
+from storage.db import Database
+from storage.models import AddressRow, FulfillmentRow, LineItemRow, OrderRow
+
+# A name query matching more orders than this is answered from the most recently imported ones: the
+# agent sees "more matches, be more specific" rather than the database sorting half the table.
+NAME_CANDIDATES = 200
+
+_SUMMARY_COLUMNS = (
+    OrderRow.id,
+    OrderRow.name,
+    OrderRow.customer_name,
+    OrderRow.email,
+    OrderRow.created_at,
+    OrderRow.total,
+    OrderRow.currency,
+    OrderRow.financial_status,
+    OrderRow.fulfillment_status,
+    OrderRow.cancelled_at,
+)
+
+
+class LocalStore:
+    name = "the local store"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
+        stmt = self._search(query)
+        if stmt is None:
+            return []
+        stmt = stmt.order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(limit)
+        with self.db.session() as session:
+            return [_summary(row) for row in session.execute(stmt)]
+
+    def get_order(self, order_id: str) -> Order | None:
+        if not order_id.isdigit():
+            return None
+        stmt = (
+            select(OrderRow)
+            .where(OrderRow.id == int(order_id))
+            .options(
+                selectinload(OrderRow.addresses),
+                selectinload(OrderRow.line_items),
+                selectinload(OrderRow.fulfillments),
+                selectinload(OrderRow.transactions),
+            )
+        )
+        with self.db.session() as session:
+            row = session.scalar(stmt)
+            return _order(row) if row is not None else None
+
+    def _search(self, query: OrderQuery) -> Select | None:
+        base = select(*_SUMMARY_COLUMNS)
+        match query.kind:
+            case SearchKind.NUMBER:
+                return base.where(OrderRow.number == int(query.value))
+            case SearchKind.EMAIL:
+                return base.where(OrderRow.email_lower == query.value)
+            case SearchKind.TRACKING:
+                ids = select(FulfillmentRow.order_id).where(FulfillmentRow.tracking_number == query.value)
+                return base.where(OrderRow.id.in_(ids))
+            case SearchKind.NAME:
+                return base.where(OrderRow.id.in_(self._name_candidates(query.value)))
+
+    def _name_candidates(self, folded: str) -> Select:
+        words = folded.split()
+        if self.db.dialect == "sqlite":
+            # every word is a prefix: "jani berz" finds "janis berzins"; quoting keeps FTS syntax out
+            match = " ".join(f'"{w}"*' for w in words)
+            return (
+                select(text("rowid"))
+                .select_from(text("order_name_fts"))
+                .where(text("order_name_fts MATCH :match").bindparams(match=match))
+                .order_by(text("rowid DESC"))
+                .limit(NAME_CANDIDATES)
+            )
+        tsquery = " & ".join(f"{w}:*" for w in words)  # words are [a-z0-9]+ after folding: safe
+        return (
+            select(OrderRow.id)
+            .where(
+                text("to_tsvector('simple'::regconfig, search_name) @@ to_tsquery('simple', :q)").bindparams(q=tsquery)
+            )
+            .limit(NAME_CANDIDATES)
+        )
+
+
+def _summary(row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
+    return OrderSummary(
+        ref=OrderRef(str(row.id), row.name),
+        customer_name=row.customer_name,
+        email=row.email,
+        created_at=row.created_at,
+        total=Money(row.total, row.currency),
+        financial_status=FinancialStatus.parse(row.financial_status),
+        fulfillment_status=FulfillmentStatus.parse(row.fulfillment_status),
+        cancelled=row.cancelled_at is not None,
+    )
+
+
+def _address(rows: list[AddressRow], kind: str) -> Address:
+    for a in rows:
+        if a.kind == kind:
+            return Address(
+                name=a.name, company=a.company, address1=a.address1, address2=a.address2, city=a.city,
+                zip=a.zip, province=a.province, country=a.country, phone=a.phone,
+            )  # fmt: skip
+    return Address()
+
+
+def _line_item(li: LineItemRow, currency: str) -> LineItem:
+    return LineItem(
+        id=str(li.id),
+        name=li.name,
+        sku=li.sku,
+        quantity=li.quantity,
+        unit_price=Money(li.price, currency),
+        requires_shipping=li.requires_shipping,
+        fulfillment_status=FulfillmentStatus.parse(li.fulfillment_status),
+    )
+
+
+def _order(row: OrderRow) -> Order:
+    cur = row.currency
+    fulfillments = tuple(
+        Fulfillment(
+            id=str(f.id),
+            tracking_number=f.tracking_number,
+            tracking_company=f.tracking_company,
+            tracking_url=f.tracking_url,
+            created_at=f.created_at,
+            line_item_ids=tuple(str(li.id) for li in row.line_items if li.fulfillment_id == f.id),
+        )
+        for f in row.fulfillments
+    )
+    return Order(
+        ref=OrderRef(str(row.id), row.name),
+        created_at=row.created_at,
+        customer_name=row.customer_name,
+        email=row.email,
+        phone=row.phone,
+        currency=cur,
+        subtotal=Money(row.subtotal, cur),
+        shipping=Money(row.shipping, cur),
+        taxes=Money(row.taxes, cur),
+        discounts=Money(row.discount, cur),
+        total=Money(row.total, cur),
+        refunded=Money(row.refunded, cur),
+        financial_status=FinancialStatus.parse(row.financial_status),
+        fulfillment_status=FulfillmentStatus.parse(row.fulfillment_status),
+        shipping_address=_address(row.addresses, "shipping"),
+        billing_address=_address(row.addresses, "billing"),
+        line_items=tuple(_line_item(li, cur) for li in row.line_items),
+        fulfillments=fulfillments,
+        transactions=tuple(
+            Transaction(kind=t.kind, amount=Money(t.amount, t.currency), gateway=t.gateway, created_at=t.created_at)
+            for t in row.transactions
+        ),
+        cancelled_at=row.cancelled_at,
+        shipping_method=row.shipping_method,
+        payment_method=row.payment_method,
+        tags=tuple(t.strip() for t in row.tags.split(",") if t.strip()),
+        note=row.note,
+        locale=row.locale,
+    )
