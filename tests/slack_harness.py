@@ -1,0 +1,118 @@
+"""The real Bolt app served over HTTP, a fake Slack Web API behind it, and signed requests into it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.app import create_app, make_client
+from bot.context import BotContext
+from bot.http_server import SlackHTTPServer
+from bot.runtime import health_check
+from bot.slack_standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
+from bot.worker import WorkerPool
+from commands.services import Services
+
+SIGNING_SECRET = "test-signing-secret"
+AGENT = "U0AGENT01"
+LEAD = "U0LEAD001"
+CHANNEL = "C0SUPPORT1"
+
+
+@dataclass
+class SlackHarness:
+    services: Services
+    fake: FakeSlack
+    worker: WorkerPool
+    server: SlackHTTPServer
+    http: httpx.Client = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.http = httpx.Client(base_url=self.server.url, timeout=10)
+
+    def post(self, body: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.http.post(
+            "/slack/events", content=body.encode(), headers=headers or signed_headers(SIGNING_SECRET, body)
+        )
+
+    def command(self, command: str, text: str, *, user: str = AGENT, channel: str = CHANNEL) -> httpx.Response:
+        """A signed slash command; waits until the background work it started is done."""
+        url = self.fake.response_url(channel=channel, user=user)
+        response = self.post(slash_command_form(command, text, user, channel, url))
+        self.settle()
+        return response
+
+    def click(
+        self, message: dict[str, Any], action_id: str, *, value: str | None = None, user: str = AGENT,
+        channel: str = CHANNEL, ephemeral: bool = False,
+    ) -> httpx.Response:  # fmt: skip
+        """Press the button `action_id` (with `value`, when several share the id) in `message`."""
+        element = find_element(message, action_id, value)
+        url = self.fake.response_url(channel=channel, message_ts=None if ephemeral else message["ts"], user=user)
+        payload = block_actions_payload(user, channel, message, element, url, is_ephemeral=ephemeral)
+        response = self.post(interactive_form(payload))
+        self.settle()
+        return response
+
+    def settle(self) -> None:
+        assert self.worker.wait_idle(timeout=30), "background work did not finish"
+
+    def responses(self) -> list[dict[str, Any]]:
+        """What the app sent to response_urls (ephemeral replies), oldest first."""
+        return [c.args for c in self.fake.calls_to("response_url")]
+
+    def posted(self, channel: str = CHANNEL) -> list[dict[str, Any]]:
+        return [
+            c.response["message"]
+            for c in self.fake.calls_to("chat.postMessage")
+            if c.args.get("channel") == channel and c.response.get("ok")
+        ]
+
+    def close(self) -> None:
+        self.http.close()
+        self.server.shutdown()
+        self.server.server_close()
+        self.worker.shutdown()
+        self.fake.stop()
+
+
+def start_harness(services: Services, *, worker: WorkerPool | None = None) -> SlackHarness:
+    fake = FakeSlack(users={AGENT: {"name": "agent"}, LEAD: {"name": "lead"}}).start()
+    worker = worker or WorkerPool(workers=4)
+    app = create_app(BotContext(services, worker), make_client("xoxb-test", fake.url), SIGNING_SECRET)
+    server = SlackHTTPServer(("127.0.0.1", 0), app, health_check(services))
+    server.start_in_thread()
+    return SlackHarness(services, fake, worker, server)
+
+
+def find_element(message: dict[str, Any], action_id: str, value: str | None = None) -> dict[str, Any]:
+    for block in message.get("blocks", []):
+        candidates = [block.get("accessory")] if block.get("accessory") else block.get("elements", [])
+        for element in candidates:
+            if element.get("action_id") == action_id and (value is None or element.get("value") == value):
+                return element
+    raise AssertionError(f"no element {action_id!r} (value {value!r}) in message: {json.dumps(message)[:500]}")
+
+
+def block_texts(message: dict[str, Any]) -> str:
+    """All the text of a message's blocks, for assertions about what a person sees."""
+    parts: list[str] = [message.get("text", "")]
+    for block in message.get("blocks", []):
+        for key in ("text",):
+            if isinstance(block.get(key), dict):
+                parts.append(block[key]["text"])
+        parts.extend(f["text"] for f in block.get("fields", []))
+        parts.extend(e.get("text", "") for e in block.get("elements", []) if isinstance(e.get("text"), str))
+        if block.get("accessory", {}).get("text"):
+            parts.append(block["accessory"]["text"]["text"])
+    return "\n".join(parts)
+
+
+def ack_text(response: httpx.Response) -> str:
+    """The text an ack showed the agent: Bolt answers plain text, or JSON when there is more than text."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return response.json().get("text", "")
+    return response.text

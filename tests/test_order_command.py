@@ -1,0 +1,221 @@
+"""/order end to end: signed HTTP requests into the real Bolt app, a fake Slack behind it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from bot.ids import ActionId
+from bot.replies import BUSY, FAILED
+from bot.slack_standin import slash_command_form
+from bot.slack_standin.signing import signed_headers
+from bot.worker import WorkerPool
+from commands.services import Services
+from integrations.local_store.importer import import_orders
+from integrations.local_store.seed import seed_demo_orders
+from integrations.local_store.store import LocalStore
+from storage.db import Database
+from storage.models import OrderRow
+from tests.slack_harness import AGENT, CHANNEL, SIGNING_SECRET, SlackHarness, ack_text, block_texts, start_harness
+
+
+@pytest.fixture
+def services(db: Database) -> Services:
+    seed_demo_orders(db)
+    return Services(db=db, store=LocalStore(db))
+
+
+@pytest.fixture
+def slack(services: Services) -> Iterator[SlackHarness]:
+    harness = start_harness(services)
+    yield harness
+    harness.close()
+    harness.fake.assert_no_errors()  # every message and view the bot sent passed Block Kit validation
+
+
+def _order_count(services: Services) -> int:
+    with services.db.session() as s:
+        return s.scalar(select(func.count()).select_from(OrderRow))
+
+
+def test_order_number_posts_the_card_into_the_channel(slack: SlackHarness) -> None:
+    response = slack.command("/order", "#1001")
+    assert response.status_code == 200
+    assert response.text == ""  # acked at once; the card comes from the worker
+    [card] = slack.posted()
+    text = block_texts(card)
+    assert "Order #1001" in text
+    assert "Jānis Bērziņš" in text and "janis.berzins@example.com" in text
+    assert "387.70 EUR" in text
+    assert "05808812345601" in text  # tracking
+    assert "Brīvības iela 68-12" in text
+    assert f"<@{AGENT}>" in text
+    assert card["ts"]  # a real message: the order's thread hangs off it
+    assert slack.responses() == []
+
+
+@pytest.mark.parametrize(
+    ("query", "order"),
+    [
+        ("1002", "#1002"),
+        ("OIE.TAMM@example.com", "#1002"),
+        ("õie", "#1002"),
+        ("tamm", "#1002"),
+        ("CC403188270EE", "#1002"),
+        ("cc 4031 8827 0ee", "#1002"),
+        ("0037 3500 4895 0001 1327", "#1015"),
+        ("rūta žukausk", "#1006"),
+        ("ruta zukauskiene", "#1006"),
+        ("soren aer", "#1003"),
+    ],
+)
+def test_every_kind_of_query_finds_the_order(slack: SlackHarness, query: str, order: str) -> None:
+    slack.command("/order", query)
+    [card] = slack.posted()
+    assert f"Order {order}" in block_texts(card)
+
+
+def test_several_matches_give_a_pick_list_whose_button_posts_the_card(slack: SlackHarness) -> None:
+    slack.command("/order", "jani berz")
+    assert slack.posted() == []
+    [pick] = slack.responses()
+    text = block_texts(pick)
+    assert "2 orders match customer name “jani berz”" in text
+    assert text.index("#1024") < text.index("#1001")  # newest first
+    assert pick.get("response_type", "ephemeral") == "ephemeral"
+
+    pick_message = {"ts": "1700000000.000001", "blocks": pick["blocks"]}
+    order_1001 = next(b["accessory"]["value"] for b in pick["blocks"] if "#1001" in b.get("text", {}).get("text", ""))
+    response = slack.click(pick_message, ActionId.PICK_ORDER, value=order_1001, ephemeral=True)
+    assert response.status_code == 200
+    [card] = slack.posted()
+    assert "Order #1001" in block_texts(card)
+    assert slack.responses()[-1].get("delete_original") in (True, "true")
+
+
+def test_pick_list_is_at_most_ten_newest_first(slack: SlackHarness, services: Services, tmp_path: Path) -> None:
+    export = tmp_path / "many.csv"
+    header = "Name,Email,Financial Status,Fulfillment Status,Currency,Total,Created at,Billing Name,"
+    header += "Lineitem quantity,Lineitem name,Lineitem price\n"
+    rows = "".join(
+        f"#{5000 + i},eeva{i}@example.com,paid,unfulfilled,EUR,10.00,2026-10-{i + 1:02d} 10:00:00 +0200,"
+        f"Eeva Äärelä,1,Socks,10.00\n"
+        for i in range(14)
+    )
+    export.write_text(header + rows, encoding="utf-8")
+    import_orders(services.db, export)
+
+    slack.command("/order", "eeva aare")
+    [pick] = slack.responses()
+    names = [b["accessory"]["text"]["text"] for b in pick["blocks"] if "accessory" in b]
+    assert names == [f"Show #{5000 + i}" for i in range(13, 3, -1)]  # ten, newest first
+    assert "More orders match" in block_texts(pick)
+
+
+def test_no_match_says_what_was_searched(slack: SlackHarness) -> None:
+    slack.command("/order", "#9999")
+    [reply] = slack.responses()
+    assert "No order found for order number #9999 in the local store" in reply["text"]
+    slack.command("/order", "nobody@example.com")
+    assert "e-mail nobody@example.com" in slack.responses()[-1]["text"]
+    slack.command("/order", "Zzyzx Qwerty")
+    assert "customer name “zzyzx qwerty”" in slack.responses()[-1]["text"]
+    assert slack.posted() == []
+
+
+@pytest.mark.parametrize(
+    ("text", "answer"),
+    [
+        ("", "Type an order number"),
+        ("x" * 10_000, "10,000 characters"),
+        ("%", "nothing to search for"),
+        ("_", "nothing to search for"),
+        ("'", "nothing to search for"),
+        ("🙂", "nothing to search for"),
+    ],
+)
+def test_bad_input_is_answered_in_the_ack_and_changes_nothing(
+    slack: SlackHarness, services: Services, text: str, answer: str
+) -> None:
+    before = _order_count(services)
+    response = slack.command("/order", text)
+    assert response.status_code == 200
+    assert answer in ack_text(response)
+    assert slack.posted() == [] and slack.responses() == []
+    assert _order_count(services) == before
+
+
+@pytest.mark.parametrize("text", ["' OR 1=1 --", "%_%", "Robert'); DROP TABLE orders;--", '"jan*" OR berz'])
+def test_sql_and_fts_metacharacters_are_just_text(slack: SlackHarness, services: Services, text: str) -> None:
+    before = _order_count(services)
+    response = slack.command("/order", text)
+    assert response.status_code == 200
+    assert slack.posted() == [] or all("Order #" in block_texts(m) for m in slack.posted())
+    assert all("went wrong" not in r.get("text", "") for r in slack.responses())
+    assert _order_count(services) == before
+
+
+def test_forged_and_stale_signatures_are_refused_and_nothing_runs(slack: SlackHarness) -> None:
+    body = slash_command_form("/order", "#1001", AGENT, CHANNEL, slack.fake.response_url())
+    forged = signed_headers("not-the-secret", body)
+    assert slack.post(body, headers=forged).status_code == 401
+    stale = signed_headers(SIGNING_SECRET, body, timestamp=int(time.time()) - 400)
+    assert slack.post(body, headers=stale).status_code == 401
+    unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert slack.post(body, headers=unsigned).status_code == 401
+    slack.settle()
+    assert [c.method for c in slack.fake.calls if c.method != "auth.test"] == []
+
+
+def test_when_the_bot_cannot_post_the_agent_is_told_why(slack: SlackHarness) -> None:
+    slack.fake.not_member_channels.add(CHANNEL)
+    slack.command("/order", "#1001")
+    assert slack.posted() == []
+    [reply] = slack.responses()
+    text = block_texts(reply)
+    assert "not a member of this channel" in text and "/invite @returnbot" in text
+    assert "Order #1001" in text  # still shown, to the agent alone
+
+
+def test_a_full_pool_says_busy_instead_of_timing_out(services: Services) -> None:
+    release = threading.Event()
+    worker = WorkerPool(workers=1, queue=0)
+    harness = start_harness(services, worker=worker)
+    try:
+        assert worker.submit(release.wait)
+        body = slash_command_form("/order", "#1001", AGENT, CHANNEL, harness.fake.response_url(channel=CHANNEL))
+        response = harness.post(body)
+        assert response.status_code == 200
+        assert ack_text(response) == BUSY
+    finally:
+        release.set()
+        harness.close()
+
+
+def test_a_failure_in_the_background_reaches_the_agent_without_a_traceback(services: Services) -> None:
+    class BrokenStore(LocalStore):
+        def find_orders(self, query, limit):
+            raise RuntimeError("connection reset by peer (internal detail)")
+
+    broken = Services(db=services.db, store=BrokenStore(services.db))
+    harness = start_harness(broken)
+    try:
+        harness.command("/order", "#1001")
+        [reply] = harness.responses()
+        assert reply["text"] == FAILED
+        assert "connection reset" not in reply["text"]
+    finally:
+        harness.close()
+
+
+def test_healthz_reports_the_database(slack: SlackHarness) -> None:
+    response = httpx.get(f"{slack.server.url}/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"ok": True, "database": "ok"}
+    assert httpx.get(f"{slack.server.url}/nope").status_code == 404
