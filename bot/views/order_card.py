@@ -90,7 +90,13 @@ def _facts(order: Order) -> list[dict]:
 
 
 def _items(order: Order) -> str:
-    lines = [_item_line(li.quantity, li.name, li.sku, li.total) for li in order.line_items[:MAX_ITEM_LINES]]
+    # on a partly shipped order, the agent needs to see which items are still in the warehouse
+    mark_unshipped = order.fulfillment_status == FulfillmentStatus.PARTIAL
+    lines = [
+        _item_line(li.quantity, li.name, li.sku, li.total)
+        + (" · _not shipped yet_" if mark_unshipped and li.fulfillment_status != FulfillmentStatus.FULFILLED else "")
+        for li in order.line_items[:MAX_ITEM_LINES]
+    ]
     hidden = len(order.line_items) - MAX_ITEM_LINES
     if hidden > 0:
         lines.append(f"_…and {hidden} more items_")
