@@ -111,6 +111,12 @@ class Settings(BaseSettings):
         return self.SLACK_API_URL if self.SLACK_API_URL.endswith("/") else self.SLACK_API_URL + "/"
 
     @property
+    def shopify_admin_url(self) -> str:
+        if self.SHOPIFY_ADMIN_URL:
+            return self.SHOPIFY_ADMIN_URL
+        return f"https://{self.SHOPIFY_SHOP}/admin/api/{self.SHOPIFY_API_VERSION}/graphql.json"
+
+    @property
     def approver_user_ids(self) -> frozenset[str]:
         return frozenset(part.strip() for part in self.APPROVER_USER_IDS.replace(";", ",").split(",") if part.strip())
 

@@ -7,6 +7,8 @@ import logging
 from bot.config import Settings
 from commands.services import Services
 from integrations.local_store.store import LocalStore
+from integrations.shopify.client import ShopifyClient
+from integrations.shopify.store import ShopifyStore
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 
@@ -33,12 +35,16 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
 
 def build_services(settings: Settings, db: Database | None = None) -> Services:
     db = db or open_database(settings)
-    if settings.STORE != "local":
-        raise StartupError(f"STORE={settings.STORE} is not available in this version; use STORE=local")
-    store = LocalStore(db)
+    if settings.STORE == "shopify":
+        return Services(db=db, store=shopify_store(settings))
     if db.dialect == "sqlite":
         _seed_demo(db)
-    return Services(db=db, store=store)
+    return Services(db=db, store=LocalStore(db))
+
+
+def shopify_store(settings: Settings) -> ShopifyStore:
+    client = ShopifyClient(settings.shopify_admin_url, settings.SHOPIFY_ACCESS_TOKEN)
+    return ShopifyStore(client, settings.SHOPIFY_SHOP or settings.shopify_admin_url)
 
 
 def _seed_demo(db: Database) -> None:

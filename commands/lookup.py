@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from commands.errors import UserError
 from commands.model import Order, OrderQuery, OrderSummary, SearchKind
 from commands.services import Services
 from integrations.local_store.folding import fold
+from integrations.store import StoreError
 
 MAX_QUERY_LENGTH = 200
 PICK_LIST_SIZE = 10
@@ -26,6 +29,7 @@ class LookupResult:
     order: Order | None  # exactly one match
     matches: list[OrderSummary]  # several: at most PICK_LIST_SIZE, newest first
     more: bool = False  # there were more matches than the pick list shows
+    note: str | None = None  # why an order may exist although nothing matched
 
     @property
     def found(self) -> bool:
@@ -70,23 +74,37 @@ def describe(query: OrderQuery) -> str:
 
 def look_up(services: Services, text: str) -> LookupResult:
     query = parse_query(text)
-    found = services.store.find_orders(query, limit=PICK_LIST_SIZE + 1)
-    if len(found) == 1:
-        order = services.store.get_order(found[0].ref.id)
-        if order is not None:
-            return LookupResult(query, order, [])
-    return LookupResult(query, None, found[:PICK_LIST_SIZE], more=len(found) > PICK_LIST_SIZE)
+    store = services.store
+    with store_errors_as_user_errors():
+        found = store.find_orders(query, limit=PICK_LIST_SIZE + 1)
+        if len(found) == 1:
+            order = store.get_order(found[0].ref.id)
+            if order is not None:
+                return LookupResult(query, order, [])
+        note = None if found else store.visibility_note()
+    return LookupResult(query, None, found[:PICK_LIST_SIZE], more=len(found) > PICK_LIST_SIZE, note=note)
 
 
 def get_order(services: Services, order_id: str) -> Order:
-    order = services.store.get_order(order_id)
+    with store_errors_as_user_errors():
+        order = services.store.get_order(order_id)
     if order is None:
         raise UserError("That order is no longer in the store.")
     return order
 
 
-def no_match_message(query: OrderQuery, store_label: str) -> str:
-    return f"No order found for {describe(query)} in {store_label}. {USAGE}"
+def no_match_message(result: LookupResult, store_label: str) -> str:
+    note = f" {result.note}" if result.note else ""
+    return f"No order found for {describe(result.query)} in {store_label}.{note} {USAGE}"
+
+
+@contextmanager
+def store_errors_as_user_errors() -> Iterator[None]:
+    """A store's failure, already worded for an agent, reaches them as it is."""
+    try:
+        yield
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
 
 
 def _quote(text: str) -> str:

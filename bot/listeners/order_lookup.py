@@ -49,7 +49,7 @@ def show_lookup(ctx: BotContext, client: WebClient, respond: Respond, channel: s
             response_type="ephemeral",
         )
     else:
-        respond(text=lookup.no_match_message(result.query, ctx.store_label), response_type="ephemeral")
+        respond(text=lookup.no_match_message(result, ctx.store_label), response_type="ephemeral")
 
 
 def post_picked(ctx: BotContext, client: WebClient, respond: Respond, channel: str, user: str, order_id: str) -> None:

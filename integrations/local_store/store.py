@@ -71,6 +71,9 @@ class LocalStore:
             row = session.scalar(stmt)
             return _order(row) if row is not None else None
 
+    def visibility_note(self) -> str | None:
+        return None
+
     def _search(self, query: OrderQuery) -> Select | None:
         base = select(*_SUMMARY_COLUMNS)
         match query.kind:

@@ -1,0 +1,236 @@
+"""ShopifyStore: the store protocol over the Admin GraphQL API."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from commands.model import (
+    Address,
+    FinancialStatus,
+    Fulfillment,
+    FulfillmentStatus,
+    LineItem,
+    Order,
+    OrderQuery,
+    OrderRef,
+    OrderSummary,
+    SearchKind,
+    Transaction,
+)
+from commands.money import Money
+from integrations.shopify.client import ShopifyClient
+from integrations.shopify.documents import document
+from integrations.store import StoreError
+
+CUSTOMER_CANDIDATES = 10
+
+_FULFILLMENT = {
+    "UNFULFILLED": FulfillmentStatus.UNFULFILLED,
+    "PARTIALLY_FULFILLED": FulfillmentStatus.PARTIAL,
+    "FULFILLED": FulfillmentStatus.FULFILLED,
+    "RESTOCKED": FulfillmentStatus.RESTOCKED,
+    # not shipped yet, in one way or another
+    "PENDING_FULFILLMENT": FulfillmentStatus.UNFULFILLED,
+    "OPEN": FulfillmentStatus.UNFULFILLED,
+    "IN_PROGRESS": FulfillmentStatus.UNFULFILLED,
+    "ON_HOLD": FulfillmentStatus.UNFULFILLED,
+    "SCHEDULED": FulfillmentStatus.UNFULFILLED,
+    "REQUEST_DECLINED": FulfillmentStatus.UNFULFILLED,
+}
+
+
+class ShopifyStore:
+    def __init__(self, client: ShopifyClient, shop: str) -> None:
+        self.client = client
+        self.name = f"Shopify ({shop})"
+        self._scopes: frozenset[str] | None = None
+        self._scopes_lock = threading.Lock()
+
+    # -- lookups ----------------------------------------------------------------------------------------
+
+    def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
+        search = self._search_string(query)
+        if search is None:
+            return []
+        data = self.client.query(document("OrderSearch"), {"query": search, "first": limit})
+        return [_summary(node) for node in data["orders"]["nodes"]]
+
+    def get_order(self, order_id: str) -> Order | None:
+        if not order_id.startswith("gid://shopify/Order/"):
+            return None
+        detail = self.client.query(document("OrderDetail"), {"id": order_id})["order"]
+        if detail is None:
+            return None
+        line_items = list(detail["lineItems"]["nodes"])
+        page = detail["lineItems"]["pageInfo"]
+        while page["hasNextPage"]:
+            more = self.client.query(document("OrderLineItemsPage"), {"id": order_id, "after": page["endCursor"]})
+            if more["order"] is None:
+                break
+            line_items += more["order"]["lineItems"]["nodes"]
+            page = more["order"]["lineItems"]["pageInfo"]
+        shipments = self.client.query(document("OrderShipments"), {"id": order_id})["order"] or {}
+        return _order(detail, line_items, shipments)
+
+    def visibility_note(self) -> str | None:
+        """Why an order may exist although no search finds it."""
+        if "read_all_orders" in self.granted_scopes():
+            return None
+        return (
+            "Shopify shows this app only the last 60 days of orders (it lacks the `read_all_orders` access "
+            "scope), so an older order may exist."
+        )
+
+    def granted_scopes(self) -> frozenset[str]:
+        with self._scopes_lock:
+            if self._scopes is None:
+                data = self.client.query(document("ShopInfo"))
+                handles = (data.get("currentAppInstallation") or {}).get("accessScopes") or []
+                self._scopes = frozenset(s["handle"] for s in handles)
+            return self._scopes
+
+    def _search_string(self, query: OrderQuery) -> str | None:
+        match query.kind:
+            case SearchKind.NUMBER:
+                return f"name:#{query.value}"
+            case SearchKind.EMAIL:
+                return f'email:"{_escape(query.value)}"'
+            case SearchKind.NAME:
+                ids = self._customer_ids(query.value)
+                return " OR ".join(f"customer_id:{i}" for i in ids) if ids else None
+            case SearchKind.TRACKING:
+                raise StoreError(
+                    "Shopify's order search cannot look up tracking numbers. "
+                    "Search by order number, e-mail or customer name instead."
+                )
+
+    def _customer_ids(self, words: str) -> list[str]:
+        # names go through customers: orders(query:) has no customer-name filter
+        data = self.client.query(document("CustomerSearch"), {"query": words, "first": CUSTOMER_CANDIDATES})
+        return [node["legacyResourceId"] for node in data["customers"]["nodes"]]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _money(bag: dict[str, Any] | None, currency: str) -> Money:
+    shop = (bag or {}).get("shopMoney") or {}
+    return Money(Decimal(str(shop.get("amount", "0"))), shop.get("currencyCode") or currency)
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def _financial(value: str | None) -> FinancialStatus:
+    return FinancialStatus.parse(value)
+
+
+def _fulfillment(value: str | None) -> FulfillmentStatus:
+    return _FULFILLMENT.get(value or "", FulfillmentStatus.UNKNOWN)
+
+
+def _summary(node: dict[str, Any]) -> OrderSummary:
+    total = _money(node["currentTotalPriceSet"], "XXX")
+    created = _when(node["createdAt"])
+    assert created is not None
+    return OrderSummary(
+        ref=OrderRef(node["id"], node["name"]),
+        customer_name=(node.get("customer") or {}).get("displayName") or "",
+        email=node.get("email") or "",
+        created_at=created,
+        total=total,
+        financial_status=_financial(node.get("displayFinancialStatus")),
+        fulfillment_status=_fulfillment(node.get("displayFulfillmentStatus")),
+        cancelled=node.get("cancelledAt") is not None,
+    )
+
+
+def _address(value: dict[str, Any] | None) -> Address:
+    a = value or {}
+    return Address(
+        name=a.get("name") or "", company=a.get("company") or "", address1=a.get("address1") or "",
+        address2=a.get("address2") or "", city=a.get("city") or "", zip=a.get("zip") or "",
+        province=a.get("provinceCode") or "", country=a.get("countryCodeV2") or "", phone=a.get("phone") or "",
+    )  # fmt: skip
+
+
+def _line_item(node: dict[str, Any], currency: str) -> LineItem:
+    unfulfilled = int(node.get("unfulfilledQuantity") or 0)
+    quantity = int(node["quantity"])
+    status = (
+        FulfillmentStatus.FULFILLED
+        if unfulfilled == 0
+        else FulfillmentStatus.UNFULFILLED
+        if unfulfilled >= quantity
+        else FulfillmentStatus.PARTIAL
+    )
+    return LineItem(
+        id=node["id"],
+        name=node["name"],
+        sku=node.get("sku") or "",
+        quantity=quantity,
+        unit_price=_money(node["originalUnitPriceSet"], currency),
+        requires_shipping=bool(node.get("requiresShipping", True)),
+        fulfillment_status=status,
+    )
+
+
+def _fulfillments(shipments: dict[str, Any]) -> tuple[Fulfillment, ...]:
+    result = []
+    for f in shipments.get("fulfillments") or []:
+        items = tuple(n["lineItem"]["id"] for n in (f.get("fulfillmentLineItems") or {}).get("nodes", []))
+        for info in f.get("trackingInfo") or [{}]:
+            result.append(
+                Fulfillment(
+                    id=f["id"],
+                    tracking_number=(info.get("number") or "").replace(" ", "").upper(),
+                    tracking_company=info.get("company") or "",
+                    tracking_url=info.get("url") or "",
+                    created_at=_when(f.get("createdAt")),
+                    line_item_ids=items,
+                )
+            )
+    return tuple(result)
+
+
+def _order(detail: dict[str, Any], line_items: list[dict[str, Any]], shipments: dict[str, Any]) -> Order:
+    currency = detail["currencyCode"]
+    customer = detail.get("customer") or {}
+    shipping = _address(detail.get("shippingAddress"))
+    created = _when(detail["createdAt"])
+    assert created is not None
+    refunds = tuple(
+        Transaction(kind="refund", amount=_money(r["totalRefundedSet"], currency), created_at=_when(r.get("createdAt")))
+        for r in shipments.get("refunds") or []
+    )
+    return Order(
+        ref=OrderRef(detail["id"], detail["name"]),
+        created_at=created,
+        customer_name=customer.get("displayName") or shipping.name,
+        email=detail.get("email") or (customer.get("defaultEmailAddress") or {}).get("emailAddress") or "",
+        phone=detail.get("phone") or "",
+        currency=currency,
+        subtotal=_money(detail["currentSubtotalPriceSet"], currency),
+        shipping=_money(detail["totalShippingPriceSet"], currency),
+        taxes=_money(detail["currentTotalTaxSet"], currency),
+        discounts=_money(detail["currentTotalDiscountsSet"], currency),
+        total=_money(detail["currentTotalPriceSet"], currency),
+        refunded=_money(detail["totalRefundedSet"], currency),
+        financial_status=_financial(detail.get("displayFinancialStatus")),
+        fulfillment_status=_fulfillment(detail.get("displayFulfillmentStatus")),
+        shipping_address=shipping,
+        billing_address=_address(detail.get("billingAddress")),
+        line_items=tuple(_line_item(n, currency) for n in line_items),
+        fulfillments=_fulfillments(shipments),
+        transactions=refunds,
+        cancelled_at=_when(detail.get("cancelledAt")),
+        shipping_method=(detail.get("shippingLine") or {}).get("title") or "",
+        tags=tuple(detail.get("tags") or ()),
+        note=detail.get("note") or "",
+        locale=detail.get("customerLocale") or "",
+    )
