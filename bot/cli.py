@@ -22,6 +22,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return int(args.handler(args, settings) or 0)
     except ConfigError as exc:
+        if args.command == "doctor":
+            print("✗ configuration:", file=sys.stderr)
         for problem in exc.problems:
             print(f"configuration: {problem}", file=sys.stderr)
         return EXIT_CONFIG
@@ -45,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
 
     shell = sub.add_parser("shell", help="a Slack stand-in in the terminal, no workspace needed")
     shell.set_defaults(handler=_shell)
+
+    doctor = sub.add_parser("doctor", help="check configuration, database, Slack, Shopify and e-mail")
+    doctor.set_defaults(handler=_doctor)
 
     imp = sub.add_parser("import-orders", help="load a Shopify orders export (CSV) into the local store")
     imp.add_argument("file", type=Path)
@@ -103,6 +108,17 @@ def _shell(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.shell.session import run_shell
 
     return run_shell(settings, stdin=sys.stdin, stdout=sys.stdout)
+
+
+def _doctor(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.doctor import run_checks
+
+    print("✓ configuration: every value is valid")
+    failed = False
+    for check in run_checks(settings):
+        print(check.line(), flush=True)
+        failed |= not check.ok
+    return 1 if failed else 0
 
 
 def _import_orders(args: argparse.Namespace, settings: Settings) -> int:

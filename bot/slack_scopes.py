@@ -1,0 +1,8 @@
+"""The bot scopes the Slack app needs; app_manifest.yml declares exactly these (a test keeps them equal)."""
+
+from __future__ import annotations
+
+BOT_SCOPES = {
+    "commands": "slash commands",
+    "chat:write": "post order cards and replies",
+}

@@ -1,0 +1,11 @@
+"""The Shopify access scopes the bot's features need (doctor checks the granted ones against these)."""
+
+from __future__ import annotations
+
+REQUIRED = {
+    "read_orders": "look up orders",
+    "read_customers": "find orders by customer name",
+}
+OPTIONAL = {
+    "read_all_orders": "find orders older than 60 days",
+}

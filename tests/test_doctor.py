@@ -1,0 +1,78 @@
+"""`returnbot doctor`: one line per check against real local parts (fake Slack, SMTP, databases)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from aiosmtpd.controller import Controller
+
+from bot.config import load_settings
+from bot.doctor import check_database, check_mail, check_slack, run_checks
+from bot.slack_scopes import BOT_SCOPES
+from bot.slack_standin import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Sink:
+    async def handle_DATA(self, server, session, envelope) -> str:
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_port() -> Iterator[int]:
+    controller = Controller(_Sink(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller.port
+    controller.stop()
+
+
+def test_manifest_scopes_are_the_ones_the_bot_checks() -> None:
+    manifest = yaml.safe_load((ROOT / "app_manifest.yml").read_text())
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(BOT_SCOPES)
+
+
+def test_all_local_checks_pass(db_url: str, smtp_port: int, tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        fake.scopes = ",".join(BOT_SCOPES)
+        settings = load_settings(
+            DATABASE_URL=db_url, SLACK_BOT_TOKEN="xoxb-ok", SLACK_API_URL=fake.url, SLACK_SIGNING_SECRET="s",
+            SMTP_URL=f"smtp://127.0.0.1:{smtp_port}", OUTBOX_DIR=tmp_path / "outbox",
+        )  # fmt: skip
+        lines = [c.line() for c in run_checks(settings, timeout=5)]
+    assert all(line.startswith("✓") for line in lines), lines
+    assert any(line.startswith("✓ Slack: bot @") for line in lines)
+    assert f"✓ e-mail: SMTP server 127.0.0.1:{smtp_port} accepts the bot" in lines
+
+
+def test_each_failure_says_what_to_fix(tmp_path: Path) -> None:
+    with FakeSlack() as fake:
+        fake.scopes = "commands"
+        settings = load_settings(SLACK_BOT_TOKEN="xoxb-ok", SLACK_API_URL=fake.url)
+        slack = check_slack(settings, 5)
+        fake.fail_next("auth.test", error="invalid_auth")
+        refused = check_slack(settings, 5)
+    assert [c.ok for c in slack] == [True, False, False]
+    assert "missing chat:write (post order cards and replies)" in slack[1].line()
+    assert "SLACK_APP_TOKEN" in slack[2].line()
+    assert refused[0].line() == "✗ Slack: auth.test refused the token (invalid_auth): check SLACK_BOT_TOKEN"
+
+    no_db = check_database(load_settings(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none"), 5)
+    assert not no_db.ok and "check DATABASE_URL" in no_db.detail
+
+    fresh = check_database(load_settings(DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}"), 5)
+    assert not fresh.ok and "run `returnbot db upgrade`" in fresh.detail
+
+    dead_smtp = check_mail(load_settings(SMTP_URL=f"smtp://127.0.0.1:{_free_port()}"), 2)
+    assert not dead_smtp.ok and "check SMTP_URL" in dead_smtp.detail
+    assert not check_mail(load_settings(SMTP_URL="http://mail.example.com"), 2).ok
