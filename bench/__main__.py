@@ -10,6 +10,7 @@ BENCHMARKS = {
     "ack": "bench.ack_latency",
     "search": "bench.search",
     "import": "bench.import_speed",
+    "shopify": "bench.shopify_lookups",
 }
 
 

@@ -135,7 +135,7 @@ def _fulfillment(value: str | None) -> FulfillmentStatus:
 
 
 def _summary(node: dict[str, Any]) -> OrderSummary:
-    total = _money(node["currentTotalPriceSet"], "XXX")
+    total = _money(node["totalPriceSet"], "XXX")
     created = _when(node["createdAt"])
     assert created is not None
     return OrderSummary(
@@ -159,14 +159,14 @@ def _address(value: dict[str, Any] | None) -> Address:
     )  # fmt: skip
 
 
-def _line_item(node: dict[str, Any], currency: str) -> LineItem:
-    unfulfilled = int(node.get("unfulfilledQuantity") or 0)
+def _line_item(node: dict[str, Any], currency: str, fulfilled: int) -> LineItem:
     quantity = int(node["quantity"])
+    # from the fulfillments themselves: unfulfilledQuantity is 0 on a cancelled order that never shipped
     status = (
-        FulfillmentStatus.FULFILLED
-        if unfulfilled == 0
-        else FulfillmentStatus.UNFULFILLED
-        if unfulfilled >= quantity
+        FulfillmentStatus.UNFULFILLED
+        if fulfilled <= 0
+        else FulfillmentStatus.FULFILLED
+        if fulfilled >= quantity
         else FulfillmentStatus.PARTIAL
     )
     return LineItem(
@@ -180,11 +180,20 @@ def _line_item(node: dict[str, Any], currency: str) -> LineItem:
     )
 
 
+def _fulfilled_quantities(shipments: dict[str, Any]) -> dict[str, int]:
+    shipped: dict[str, int] = {}
+    for f in shipments.get("fulfillments") or []:
+        for n in (f.get("fulfillmentLineItems") or {}).get("nodes", []):
+            shipped[n["lineItem"]["id"]] = shipped.get(n["lineItem"]["id"], 0) + int(n.get("quantity") or 0)
+    return shipped
+
+
 def _fulfillments(shipments: dict[str, Any]) -> tuple[Fulfillment, ...]:
     result = []
     for f in shipments.get("fulfillments") or []:
         items = tuple(n["lineItem"]["id"] for n in (f.get("fulfillmentLineItems") or {}).get("nodes", []))
-        for info in f.get("trackingInfo") or [{}]:
+        # shipments without a tracking number (gift cards, downloads) show in the items' status alone
+        for info in f.get("trackingInfo") or []:
             result.append(
                 Fulfillment(
                     id=f["id"],
@@ -204,6 +213,7 @@ def _order(detail: dict[str, Any], line_items: list[dict[str, Any]], shipments: 
     shipping = _address(detail.get("shippingAddress"))
     created = _when(detail["createdAt"])
     assert created is not None
+    shipped = _fulfilled_quantities(shipments)
     refunds = tuple(
         Transaction(kind="refund", amount=_money(r["totalRefundedSet"], currency), created_at=_when(r.get("createdAt")))
         for r in shipments.get("refunds") or []
@@ -215,17 +225,17 @@ def _order(detail: dict[str, Any], line_items: list[dict[str, Any]], shipments: 
         email=detail.get("email") or (customer.get("defaultEmailAddress") or {}).get("emailAddress") or "",
         phone=detail.get("phone") or "",
         currency=currency,
-        subtotal=_money(detail["currentSubtotalPriceSet"], currency),
+        subtotal=_money(detail["subtotalPriceSet"], currency),
         shipping=_money(detail["totalShippingPriceSet"], currency),
-        taxes=_money(detail["currentTotalTaxSet"], currency),
-        discounts=_money(detail["currentTotalDiscountsSet"], currency),
-        total=_money(detail["currentTotalPriceSet"], currency),
+        taxes=_money(detail["totalTaxSet"], currency),
+        discounts=_money(detail["totalDiscountsSet"], currency),
+        total=_money(detail["totalPriceSet"], currency),
         refunded=_money(detail["totalRefundedSet"], currency),
         financial_status=_financial(detail.get("displayFinancialStatus")),
         fulfillment_status=_fulfillment(detail.get("displayFulfillmentStatus")),
         shipping_address=shipping,
         billing_address=_address(detail.get("billingAddress")),
-        line_items=tuple(_line_item(n, currency) for n in line_items),
+        line_items=tuple(_line_item(n, currency, shipped.get(n["id"], 0)) for n in line_items),
         fulfillments=_fulfillments(shipments),
         transactions=refunds,
         cancelled_at=_when(detail.get("cancelledAt")),
