@@ -642,6 +642,8 @@ def _transactions(order: Order, ids: _Ids) -> list[Node]:
             "errorCode": None,
             "authorizationExpiresAt": None,
             "fees": [],
+            # an export does not date its refunds: such a refund is served without a date
+            "_dated": t.created_at is not None,
         }
         nodes.append(node)
     _link_refunds(nodes)
@@ -682,7 +684,7 @@ def _refunds(order_node: Node, ids: _Ids) -> list[Node]:
             "__typename": "Refund",
             "id": refund_gid,
             "legacyResourceId": str(number),
-            "createdAt": t["processedAt"],
+            "createdAt": t["processedAt"] if t["_dated"] else None,
             "processedAt": t["processedAt"],
             "updatedAt": t["processedAt"],
             "note": None,
