@@ -1,11 +1,14 @@
-"""A server for the ack benchmark, in its own process: the real bot, or a bare Bolt app that only acks.
+"""Servers for the ack benchmark, each in its own process, as in production (Slack is elsewhere).
 
-`python -m bench.ack_server app|bare|bare-default DB_PATH SECRET` prints `READY <url>` when listening.
+`python -m bench.ack_server slack` runs the fake Slack Web API;
+`python -m bench.ack_server app|bare|bare-default DB_PATH SECRET [SLACK_URL]` the real bot (posting to
+that fake Slack) or a bare Bolt app that only acks. Each prints `READY <url>` when listening.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
 
 from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
@@ -13,6 +16,7 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.app import create_app, make_client
 from bot.context import BotContext
 from bot.http_server import SlackHTTPServer
+from bot.runtime import tune_interpreter
 from bot.slack_standin import FakeSlack
 from bot.worker import WorkerPool
 from commands.services import Services
@@ -35,21 +39,24 @@ def bare_app(secret: str, *, process_before_response: bool) -> App:
     return app
 
 
-def real_app(db_path: str, secret: str) -> tuple[App, Services]:
+def real_app(db_path: str, secret: str, slack_url: str) -> App:
     engine = make_engine(f"sqlite:///{db_path}")
     upgrade(engine)
     db = Database(engine)
     seed_demo_orders(db)
     services = Services(db=db, store=LocalStore(db))
-    fake = FakeSlack().start()  # the Web API the background work posts cards to
-    app = create_app(BotContext(services, WorkerPool()), make_client("xoxb-bench", fake.url), secret)
-    return app, services
+    return create_app(BotContext(services, WorkerPool()), make_client("xoxb-bench", slack_url), secret)
 
 
 def main() -> None:
+    if sys.argv[1] == "slack":
+        fake = FakeSlack().start()
+        print(f"READY {fake.url}", flush=True)
+        threading.Event().wait()
     mode, db_path, secret = sys.argv[1:4]
     if mode == "app":
-        app, _ = real_app(db_path, secret)
+        tune_interpreter()  # as `returnbot run` does
+        app = real_app(db_path, secret, sys.argv[4])
     else:
         app = bare_app(secret, process_before_response=mode == "bare")
     server = SlackHTTPServer(("127.0.0.1", 0), app, lambda: {"ok": True})

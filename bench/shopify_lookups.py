@@ -90,6 +90,7 @@ def lookups(count: int) -> None:
 
 class _Canned(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
     body = json.dumps(
         {
             "data": {"shop": {"name": "Bench", "myshopifyDomain": "bench.myshopify.com"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from urllib.error import URLError
 
@@ -20,6 +21,12 @@ from bot.worker import WorkerPool
 from commands.services import Services
 
 log = logging.getLogger(__name__)
+
+
+def tune_interpreter() -> None:
+    """Hand the GIL over every 1 ms instead of 5: a request thread waiting to ack gets its turn sooner
+    while worker threads are busy building cards (measured in bench/ack_latency.py)."""
+    sys.setswitchinterval(0.001)
 
 
 def build_app(settings: Settings, services: Services, worker: WorkerPool, *, http: bool) -> App:
@@ -47,6 +54,7 @@ def health_check(services: Services) -> Callable[[], dict]:
 
 
 def serve_http(settings: Settings, services: Services, *, host: str, port: int, on_ready: Callable[[str], None]) -> int:
+    tune_interpreter()
     worker = WorkerPool()
     app = build_app(settings, services, worker, http=True)
     server = SlackHTTPServer((host, port), app, health_check(services))
@@ -62,6 +70,7 @@ def serve_http(settings: Settings, services: Services, *, host: str, port: int, 
 
 
 def serve_socket_mode(settings: Settings, services: Services, *, on_ready: Callable[[str], None]) -> int:
+    tune_interpreter()
     worker = WorkerPool()
     app = build_app(settings, services, worker, http=False)
     handler = SocketModeHandler(app, settings.SLACK_APP_TOKEN)
