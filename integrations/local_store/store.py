@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, select, text
-from sqlalchemy.orm import selectinload
+from typing import cast
+
+from sqlalchemy import Row, Select, Table, select, text
 
 from commands.model import (
     Address,
@@ -20,11 +21,12 @@ from commands.model import (
 )
 from commands.money import Money
 from storage.db import Database
-from storage.models import AddressRow, FulfillmentRow, LineItemRow, OrderRow
+from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
 
 # A name query matching more orders than this is answered from the most recently imported ones: the
 # agent sees "more matches, be more specific" rather than the database sorting half the table.
-NAME_CANDIDATES = 200
+NAME_CANDIDATES = 50
+PREFIX_KEY_LENGTH = 6  # PostgreSQL's name index holds each word's prefixes up to this length
 
 _SUMMARY_COLUMNS = (
     OrderRow.id,
@@ -57,19 +59,20 @@ class LocalStore:
     def get_order(self, order_id: str) -> Order | None:
         if not order_id.isdigit():
             return None
-        stmt = (
-            select(OrderRow)
-            .where(OrderRow.id == int(order_id))
-            .options(
-                selectinload(OrderRow.addresses),
-                selectinload(OrderRow.line_items),
-                selectinload(OrderRow.fulfillments),
-                selectinload(OrderRow.transactions),
-            )
-        )
+        key = int(order_id)
+        # plain rows, not ORM objects: building the graph of mapped objects cost more than the SQL
         with self.db.session() as session:
-            row = session.scalar(stmt)
-            return _order(row) if row is not None else None
+            order = session.execute(select(_table(OrderRow)).where(OrderRow.id == key)).first()
+            if order is None:
+                return None
+
+            def children(model: type[Base]) -> list[Row]:
+                table = _table(model)
+                return list(session.execute(select(table).where(table.c.order_id == key).order_by(table.c.id)))
+
+            return _order(
+                order, children(AddressRow), children(LineItemRow), children(FulfillmentRow), children(TransactionRow)
+            )
 
     def visibility_note(self) -> str | None:
         return None
@@ -99,14 +102,21 @@ class LocalStore:
                 .order_by(text("rowid DESC"))
                 .limit(NAME_CANDIDATES)
             )
-        tsquery = " & ".join(f"{w}:*" for w in words)  # words are [a-z0-9]+ after folding: safe
-        return (
-            select(OrderRow.id)
-            .where(
-                text("to_tsvector('simple'::regconfig, search_name) @@ to_tsquery('simple', :q)").bindparams(q=tsquery)
-            )
-            .limit(NAME_CANDIDATES)
+        # exact keys of the prefix index find the candidates; words longer than its keys are then checked
+        # as prefixes of the name's words
+        keys = " & ".join(w[:PREFIX_KEY_LENGTH] for w in words)  # words are [a-z0-9]+ after folding: safe
+        stmt = select(OrderRow.id).where(
+            text("returnbot_name_prefixes(search_name) @@ to_tsquery('simple', :keys)").bindparams(keys=keys)
         )
+        long_words = [w for w in words if len(w) > PREFIX_KEY_LENGTH]
+        if long_words:
+            prefixes = " & ".join(f"{w}:*" for w in long_words)
+            stmt = stmt.where(
+                text("to_tsvector('simple'::regconfig, search_name) @@ to_tsquery('simple', :prefixes)").bindparams(
+                    prefixes=prefixes
+                )
+            )
+        return stmt.order_by(OrderRow.id.desc()).limit(NAME_CANDIDATES)
 
 
 def _summary(row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
@@ -122,7 +132,11 @@ def _summary(row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
     )
 
 
-def _address(rows: list[AddressRow], kind: str) -> Address:
+def _table(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def _address(rows: list[Row], kind: str) -> Address:
     for a in rows:
         if a.kind == kind:
             return Address(
@@ -132,7 +146,7 @@ def _address(rows: list[AddressRow], kind: str) -> Address:
     return Address()
 
 
-def _line_item(li: LineItemRow, currency: str) -> LineItem:
+def _line_item(li: Row, currency: str) -> LineItem:
     return LineItem(
         id=str(li.id),
         name=li.name,
@@ -144,19 +158,9 @@ def _line_item(li: LineItemRow, currency: str) -> LineItem:
     )
 
 
-def _order(row: OrderRow) -> Order:
+def _order(row: Row, addresses: list[Row], items: list[Row], fulfillments: list[Row], transactions: list[Row]) -> Order:
     cur = row.currency
-    fulfillments = tuple(
-        Fulfillment(
-            id=str(f.id),
-            tracking_number=f.tracking_number,
-            tracking_company=f.tracking_company,
-            tracking_url=f.tracking_url,
-            created_at=f.created_at,
-            line_item_ids=tuple(str(li.id) for li in row.line_items if li.fulfillment_id == f.id),
-        )
-        for f in row.fulfillments
-    )
+    items = sorted(items, key=lambda li: li.position)
     return Order(
         ref=OrderRef(str(row.id), row.name),
         created_at=row.created_at,
@@ -172,13 +176,23 @@ def _order(row: OrderRow) -> Order:
         refunded=Money(row.refunded, cur),
         financial_status=FinancialStatus.parse(row.financial_status),
         fulfillment_status=FulfillmentStatus.parse(row.fulfillment_status),
-        shipping_address=_address(row.addresses, "shipping"),
-        billing_address=_address(row.addresses, "billing"),
-        line_items=tuple(_line_item(li, cur) for li in row.line_items),
-        fulfillments=fulfillments,
+        shipping_address=_address(addresses, "shipping"),
+        billing_address=_address(addresses, "billing"),
+        line_items=tuple(_line_item(li, cur) for li in items),
+        fulfillments=tuple(
+            Fulfillment(
+                id=str(f.id),
+                tracking_number=f.tracking_number,
+                tracking_company=f.tracking_company,
+                tracking_url=f.tracking_url,
+                created_at=f.created_at,
+                line_item_ids=tuple(str(li.id) for li in items if li.fulfillment_id == f.id),
+            )
+            for f in fulfillments
+        ),
         transactions=tuple(
             Transaction(kind=t.kind, amount=Money(t.amount, t.currency), gateway=t.gateway, created_at=t.created_at)
-            for t in row.transactions
+            for t in transactions
         ),
         cancelled_at=row.cancelled_at,
         shipping_method=row.shipping_method,
