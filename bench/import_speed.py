@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
 from bench import orders_gen
+from bench.pg import database_ready
 from bench.report import ratio, table
 from integrations.local_store.importer import ImportSummary, import_orders
 from storage.db import Database, make_engine
@@ -114,20 +114,8 @@ def _remove_sqlite(path: Path) -> None:
 
 
 def _postgres(path: Path) -> _Result | None:
-    admin = create_engine(
-        PG_URL.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as conn:
-            quoted = conn.dialect.identifier_preparer.quote(PG_URL.database or "")
-            if not conn.scalar(text("select 1 from pg_database where datname = :n"), {"n": PG_URL.database}):
-                conn.execute(text(f"CREATE DATABASE {quoted}"))
-    except SQLAlchemyError as exc:
-        where = PG_URL.render_as_string(hide_password=True)
-        print(f"PostgreSQL not reachable at {where}, skipped: {str(exc).splitlines()[0]}")
+    if not database_ready(PG_URL):
         return None
-    finally:
-        admin.dispose()
     db = Database(make_engine(PG_URL))
     try:
         with db.engine.begin() as conn:

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from bench import orders_gen
+from bench.pg import database_ready
 from bench.report import ms, percentile, ratio, table
 from commands.lookup import PICK_LIST_SIZE, look_up, parse_query
 from commands.model import OrderQuery
@@ -147,7 +147,7 @@ def _sqlite(orders: int, export: _Export) -> Database:
 
 def _postgres(orders: int, export: _Export) -> Database | None:
     url = make_url(PG_URL)
-    if not _pg_database_ready(url):
+    if not database_ready(url):
         return None
     db = Database(make_engine(url))
     where = url.render_as_string(hide_password=True)
@@ -171,25 +171,6 @@ def _postgres(orders: int, export: _Export) -> Database | None:
         comment = _stamp(orders).replace("'", "''")
         conn.execute(text(f"COMMENT ON DATABASE {name} IS '{comment}'"))
     return db
-
-
-def _pg_database_ready(url: URL) -> bool:
-    """Creates the benchmark database when missing; False (and says why) when PostgreSQL is not there."""
-    admin = create_engine(
-        url.set(database="postgres"), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-    )
-    try:
-        with admin.connect() as conn:
-            exists = conn.scalar(text("select 1 from pg_database where datname = :name"), {"name": url.database})
-            if not exists:
-                conn.execute(text(f"CREATE DATABASE {conn.dialect.identifier_preparer.quote(url.database or '')}"))
-        return True
-    except SQLAlchemyError as exc:
-        where = url.render_as_string(hide_password=True)
-        print(f"  PostgreSQL not reachable at {where}, skipped: {str(exc).splitlines()[0]}")
-        return False
-    finally:
-        admin.dispose()
 
 
 def _pg_comment(db: Database) -> str | None:
