@@ -76,3 +76,31 @@ def test_each_failure_says_what_to_fix(tmp_path: Path) -> None:
     dead_smtp = check_mail(load_settings(SMTP_URL=f"smtp://127.0.0.1:{_free_port()}"), 2)
     assert not dead_smtp.ok and "check SMTP_URL" in dead_smtp.detail
     assert not check_mail(load_settings(SMTP_URL="http://mail.example.com"), 2).ok
+
+
+def test_shopify_check_names_the_shop_and_the_missing_scopes() -> None:
+    from bot.doctor import check_shopify
+    from tests.fakes.demo_data import demo_orders
+    from tests.fakes.shopify_server import FakeShopify
+
+    def settings_for(fake: FakeShopify, token: str) -> object:
+        return load_settings(
+            STORE="shopify", SHOPIFY_SHOP=fake.shop_domain, SHOPIFY_ACCESS_TOKEN=token, SHOPIFY_ADMIN_URL=fake.admin_url
+        )
+
+    with FakeShopify(demo_orders(), scopes=("read_orders", "read_customers", "read_all_orders")) as fake:
+        good = check_shopify(settings_for(fake, fake.access_token), 5)
+        refused = check_shopify(settings_for(fake, "shpat_wrong"), 5)
+    assert [c.line() for c in good] == [
+        "✓ Shopify: Returnbot Demo (returnbot-demo.myshopify.com)",
+        "✓ Shopify scopes: read_customers, read_orders",
+    ]
+    assert refused[0].line() == "✗ Shopify: Shopify refused the access token (HTTP 401): check SHOPIFY_ACCESS_TOKEN."
+
+    with FakeShopify(demo_orders(), scopes=("read_orders",)) as fake:
+        partial = check_shopify(settings_for(fake, fake.access_token), 5)
+    assert partial[1].line().startswith("✗ Shopify scopes: missing read_customers (find orders by customer name)")
+    assert (
+        partial[2].line() == "! Shopify scopes: without read_all_orders the bot cannot find orders older than 60 days"
+    )
+    assert partial[2].ok

@@ -25,6 +25,7 @@ order whose rows did not change is skipped, a changed order is rewritten in plac
 from __future__ import annotations
 
 import csv
+import gc
 import hashlib
 import io
 import os
@@ -139,7 +140,7 @@ def _plural(n: int, noun: str) -> str:
 
 def import_orders(db: Database, source: ImportSource, *, progress: Progress | None = None) -> ImportSummary:
     """Import a Shopify orders export: a path, a text or binary stream, or an iterable of lines."""
-    with _open(source) as (lines, total_bytes):
+    with _open(source) as (lines, total_bytes), _cyclic_gc_paused():
         reader = csv.reader(_without_nul(lines), strict=True)
         with _read_errors(reader):
             header, header_line = _read_header(reader)
@@ -151,6 +152,20 @@ def import_orders(db: Database, source: ImportSource, *, progress: Progress | No
                 importer = _Importer(conn, columns)
                 importer.run(reader, header_line, progress, total_bytes)
                 return importer.summary
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """An import makes millions of small dicts and lists, none of them in a reference cycle, and keeps a
+    batch of them alive: the cycle collector would rescan that batch again and again (measured: 10-20% of
+    the import's time). The collector is process-wide, so it is paused for the process while this runs."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- reading the file ------------------------------------------------------------------------------
@@ -261,9 +276,8 @@ class _Columns:
         self.tracking_company = self["Tracking Company"]
         self.tracking_url = self["Tracking URL"]
         self.order = {column: self[column] for column in _ORDER_COLUMNS}
-        self.order_cells = itemgetter(*self.order.values())
-        self.address_cells = {
-            prefix: itemgetter(*(self[f"{prefix} {part}"] for part in _ADDRESS_PARTS.values()))
+        self.address = {
+            prefix: {key: self[f"{prefix} {part}"] for key, part in _ADDRESS_PARTS.items()}
             for prefix in ("Shipping", "Billing")
         }
         self.street = {prefix: self[f"{prefix} Street"] for prefix in ("Shipping", "Billing")}
@@ -473,7 +487,7 @@ class _OrderParser:
         return order
 
     def _order_values(self, row: list[str], name: str, content_hash: str) -> dict[str, Any]:
-        cell = dict(zip(_ORDER_COLUMNS, map(str.strip, self.c.order_cells(row)), strict=True))
+        cell = {column: row[i].strip() for column, i in self.c.order.items()}
         amount = self.amount
         currency = cell["Currency"].upper()
         if len(currency) != 3 or not (currency.isascii() and currency.isalpha()):
@@ -518,7 +532,7 @@ class _OrderParser:
     def _addresses(self, row: list[str]) -> list[dict[str, Any]]:
         addresses = []
         for kind, prefix in (("shipping", "Shipping"), ("billing", "Billing")):
-            address = dict(zip(_ADDRESS_PARTS, map(str.strip, self.c.address_cells[prefix](row)), strict=True))
+            address = {key: row[i].strip() for key, i in self.c.address[prefix].items()}
             if not address["address1"]:
                 address["address1"] = row[self.c.street[prefix]].strip()
             if not address["province"]:
