@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.views.text import section
+from bot.worker import WorkerPool
 from commands.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,7 @@ def post_in_channel(
     return None
 
 
-def in_background(
-    ctx_worker_submit: Callable[[Callable[[], None]], bool], respond: Respond, job: Callable[[], None]
-) -> bool:
+def in_background(worker: WorkerPool, respond: Respond, job: Callable[[], None]) -> bool:
     """Queue `job`; its UserErrors reach the agent as ephemeral messages, anything else is logged.
 
     Returns False when the pool is full (the caller answers with BUSY in its ack).
@@ -75,4 +74,4 @@ def in_background(
             except Exception:
                 log.exception("could not tell the agent about the failure")
 
-    return ctx_worker_submit(guarded)
+    return worker.submit(guarded)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
@@ -23,15 +25,18 @@ def register(app: App, ctx: BotContext) -> None:
         except UserError as exc:
             ack(text=exc.message)
             return
-        job = lambda: show_lookup(ctx, client, respond, command["channel_id"], command["user_id"], text)  # noqa: E731
-        ack() if in_background(ctx.worker.submit, respond, job) else ack(text=BUSY)
+        job = partial(show_lookup, ctx, client, respond, command["channel_id"], command["user_id"], text)
+        if in_background(ctx.worker, respond, job):
+            ack()
+        else:
+            ack(text=BUSY)
 
     @app.action(ActionId.PICK_ORDER)
     def pick_order(ack: Ack, body: dict, action: dict, respond: Respond, client: WebClient) -> None:
         ack()
         channel, user = body["channel"]["id"], body["user"]["id"]
-        job = lambda: post_picked(ctx, client, respond, channel, user, action["value"])  # noqa: E731
-        if not in_background(ctx.worker.submit, respond, job):
+        job = partial(post_picked, ctx, client, respond, channel, user, action["value"])
+        if not in_background(ctx.worker, respond, job):
             respond(text=BUSY, response_type="ephemeral", replace_original=False)
 
 
