@@ -151,7 +151,7 @@ def _progress_printer(total_bytes: int) -> Callable[[int, int | None], None]:
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
-    db = open_database(settings, migrate=True)
+    db = open_database(settings)
     db.dispose()
     print("database is up to date")
     return 0

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 
 from bot.config import Settings
+from bot.services import first_line
 from bot.slack_scopes import BOT_SCOPES
 from integrations.shopify import scopes as shopify_scopes
 from integrations.shopify.client import RetryPolicy, ShopifyClient
@@ -53,7 +54,7 @@ def check_database(settings: Settings, _timeout: float) -> Check:
     try:
         current = is_current(engine)
     except Exception as exc:
-        return Check("database", False, f"cannot connect to {shown} ({_first_line(exc)}): check DATABASE_URL")
+        return Check("database", False, f"cannot connect to {shown} ({first_line(exc)}): check DATABASE_URL")
     finally:
         engine.dispose()
     if not current:
@@ -140,12 +141,5 @@ def check_mail(settings: Settings, timeout: float) -> Check:
             if parts.username:
                 smtp.login(unquote(parts.username), unquote(parts.password or ""))
     except (OSError, smtplib.SMTPException) as exc:
-        return Check(
-            "e-mail", False, f"SMTP server {parts.hostname}:{port} failed ({_first_line(exc)}): check SMTP_URL"
-        )
+        return Check("e-mail", False, f"SMTP server {parts.hostname}:{port} failed ({first_line(exc)}): check SMTP_URL")
     return Check("e-mail", True, f"SMTP server {parts.hostname}:{port} accepts the bot")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__

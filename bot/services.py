@@ -6,6 +6,7 @@ import logging
 
 from bot.config import Settings
 from commands.services import Services
+from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.store import ShopifyStore
@@ -19,17 +20,14 @@ class StartupError(Exception):
     """Start-up cannot go on; the message says why, for the person starting the bot."""
 
 
-def open_database(settings: Settings, *, migrate: bool = True) -> Database:
+def open_database(settings: Settings) -> Database:
+    """The configured database, migrated to the current schema."""
     engine = make_engine(settings.DATABASE_URL)
     try:
-        if migrate:
-            upgrade(engine)
-        else:
-            with engine.connect():
-                pass
+        upgrade(engine)
     except Exception as exc:
         engine.dispose()
-        raise StartupError(f"DATABASE_URL: cannot use the database: {_first_line(exc)}") from exc
+        raise StartupError(f"DATABASE_URL: cannot use the database: {first_line(exc)}") from exc
     return Database(engine)
 
 
@@ -48,13 +46,12 @@ def shopify_store(settings: Settings) -> ShopifyStore:
 
 
 def _seed_demo(db: Database) -> None:
-    from integrations.local_store.seed import seed_demo_orders
-
     summary = seed_demo_orders(db)
     if summary is not None:
         log.info("seeded the empty database with demo orders: %s", summary.describe())
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """The driver's own message, first line only: enough to act on, no traceback."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
