@@ -6,11 +6,11 @@ code reads and writes.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import Amount, UTCDateTime
@@ -178,3 +178,61 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128), index=True)  # e.g. "order:#1001"
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReturnCaseRow(Base):
+    """A return: what comes back, how, and where the conversation about it lives in Slack.
+
+    status: requested -> label_created -> in_transit -> received -> inspected -> resolved,
+    or cancelled / expired; every change is one conditional UPDATE (see storage.returns).
+    """
+
+    __tablename__ = "return_cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rma: Mapped[str] = mapped_column(String(32), unique=True)  # R1001-1: order number, then a counter
+    store: Mapped[str] = mapped_column(String(16))  # "local" | "shopify": whose ids order_id holds
+    order_id: Mapped[str] = mapped_column(String(128), index=True)
+    order_name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    delivery: Mapped[str] = mapped_column(String(16))  # drop_off | pickup
+    pickup_date: Mapped[date | None] = mapped_column(Date)
+    pickup_phone: Mapped[str] = mapped_column(String(64), default="")
+    weight_grams: Mapped[int] = mapped_column(Integer)
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{line_item_id, name, sku, quantity, reason}]
+    sender: Mapped[dict[str, str]] = mapped_column(JSON)  # the customer's address, as the label shows it
+    customer_email: Mapped[str] = mapped_column(String(320), default="")
+    email_customer: Mapped[bool] = mapped_column(default=True)
+    language: Mapped[str] = mapped_column(String(8), default="en")
+    resolution: Mapped[str] = mapped_column(String(16), default="")  # refund | exchange | replacement | none
+    shopify_return_id: Mapped[str] = mapped_column(String(128), default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    slack_channel: Mapped[str] = mapped_column(String(64), default="")
+    slack_thread_ts: Mapped[str] = mapped_column(String(32), default="")
+    slack_status_ts: Mapped[str] = mapped_column(String(32), default="")  # the message showing progress
+    error: Mapped[str] = mapped_column(Text, default="")  # why the last attempt failed, for the Retry button
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    labels: Mapped[list[LabelRow]] = relationship(back_populates="return_case", order_by="LabelRow.id")
+
+    __table_args__ = (Index("ix_return_cases_status_created", "status", "created_at"),)
+
+
+class LabelRow(Base):
+    """A carrier label. status: created -> voided | in_transit -> delivered."""
+
+    __tablename__ = "labels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # also the local carrier's tracking serial
+    return_case_id: Mapped[int] = mapped_column(ForeignKey("return_cases.id", ondelete="CASCADE"), index=True)
+    carrier: Mapped[str] = mapped_column(String(32))
+    service: Mapped[str] = mapped_column(String(128), default="")
+    tracking_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    tracking_url: Mapped[str] = mapped_column(String(1024), default="")
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    return_case: Mapped[ReturnCaseRow] = relationship(back_populates="labels")
