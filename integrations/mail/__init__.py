@@ -1,0 +1,23 @@
+"""E-mail to customers: the return label message, SMTP or outbox delivery, texts in the customer's language."""
+
+from integrations.mail.errors import MailError
+from integrations.mail.mailer import Mailer, mailer_from_settings
+from integrations.mail.message import label_email, message_id_for
+from integrations.mail.outbox import OutboxMailer
+from integrations.mail.smtp import SmtpMailer
+from integrations.mail.texts import LANGUAGES, Delivery, LabelText, label_text, language_for
+
+__all__ = [
+    "LANGUAGES",
+    "Delivery",
+    "LabelText",
+    "MailError",
+    "Mailer",
+    "OutboxMailer",
+    "SmtpMailer",
+    "label_email",
+    "label_text",
+    "language_for",
+    "mailer_from_settings",
+    "message_id_for",
+]
