@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from commands.model import Address
+from integrations.carriers import Carrier
+from integrations.mail import Mailer
 from integrations.store import Store
 from storage.db import Database
 
@@ -14,8 +17,20 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class ReturnSettings:
+    """Where returns go, and who the customer hears from."""
+
+    address: Address
+    email: str
+    shop_name: str
+
+
 @dataclass
 class Services:
     db: Database
     store: Store
     clock: Callable[[], datetime] = field(default=utc_now)
+    carrier: Carrier | None = None
+    mailer: Mailer | None = None
+    returns: ReturnSettings | None = None  # where returns go; None: returns are not set up

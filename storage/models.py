@@ -236,3 +236,13 @@ class LabelRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     return_case: Mapped[ReturnCaseRow] = relationship(back_populates="labels")
+
+
+class SerialRow(Base):
+    """Numbers unique across every instance (the local carrier's tracking serials): an insert hands one out."""
+
+    __tablename__ = "serials"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,4 +1,4 @@
-"""return cases and labels
+"""return cases, labels and serials
 
 Revision ID: 0002
 Revises: 0001
@@ -64,8 +64,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("tracking_number"),
     )
     op.create_index("ix_labels_return_case_id", "labels", ["return_case_id"])
+    op.create_table(
+        "serials",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("serials")
     op.drop_table("labels")
     op.drop_table("return_cases")
