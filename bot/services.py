@@ -5,13 +5,19 @@ from __future__ import annotations
 import logging
 
 from bot.config import Settings
-from commands.services import Services
+from commands.model import Address
+from commands.services import ReturnSettings, Services
+from integrations.carriers import Carrier
+from integrations.carriers.local import LocalCarrier
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
+from integrations.mail import mailer_from_settings
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.store import ShopifyStore
+from integrations.store import Store
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
+from storage.serials import next_serial
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +40,30 @@ def open_database(settings: Settings) -> Database:
 def build_services(settings: Settings, db: Database | None = None) -> Services:
     db = db or open_database(settings)
     if settings.STORE == "shopify":
-        return Services(db=db, store=shopify_store(settings))
-    if db.dialect == "sqlite":
-        _seed_demo(db)
-    return Services(db=db, store=LocalStore(db))
+        store: Store = shopify_store(settings)
+    else:
+        if db.dialect == "sqlite":
+            _seed_demo(db)
+        store = LocalStore(db)
+    services = Services(db=db, store=store, mailer=mailer_from_settings(settings.SMTP_URL, settings.OUTBOX_DIR))
+    services.carrier = _carrier(settings, services)
+    services.returns = ReturnSettings(address=_return_address(settings), email=settings.RETURN_ADDRESS_EMAIL,
+                                      shop_name=settings.RETURN_ADDRESS_NAME)  # fmt: skip
+    return services
+
+
+def _carrier(settings: Settings, services: Services) -> Carrier:
+    if settings.CARRIER != "local":
+        raise StartupError(f"CARRIER: {settings.CARRIER} labels are not available in this version; use CARRIER=local")
+    # tracking serials come from the database, so that no two instances print the same number
+    return LocalCarrier(lambda: next_serial(services.db, "tracking", services.clock()), settings.RETURN_ADDRESS_COUNTRY)
+
+
+def _return_address(settings: Settings) -> Address:
+    return Address(
+        name=settings.RETURN_ADDRESS_NAME, address1=settings.RETURN_ADDRESS_STREET, zip=settings.RETURN_ADDRESS_ZIP,
+        city=settings.RETURN_ADDRESS_CITY, country=settings.RETURN_ADDRESS_COUNTRY, phone=settings.RETURN_ADDRESS_PHONE,
+    )  # fmt: skip
 
 
 def shopify_store(settings: Settings) -> ShopifyStore:
