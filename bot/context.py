@@ -12,6 +12,7 @@ from commands.services import Services
 class BotContext:
     services: Services
     worker: WorkerPool
+    overdue_days: int = 14  # RETURN_REMINDER_DAYS: a return older than this is overdue in /returns
 
     @property
     def store_label(self) -> str:

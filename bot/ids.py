@@ -7,6 +7,26 @@ import enum
 
 class ActionId(enum.StrEnum):
     PICK_ORDER = "order_pick"
+    RETURN_MENU = "return_menu"
+    RETURN_EMAIL = "return_email"
+    RETURN_VOID = "return_void"
+    RETURN_RETRY = "return_retry"
+    SHOW_ORDER = "show_order"
+    # inputs of the return modal
+    RETURN_ITEM_QUANTITY = "quantity"
+    RETURN_ITEM_REASON = "reason"
+    RETURN_FIELD = "value"
+
+
+class ReturnMenu(enum.StrEnum):
+    """The options of the order card's "Create return" menu."""
+
+    EDIT = "return_edit"
+    INSTANT = "return_instant"
+
+
+class CallbackId(enum.StrEnum):
+    RETURN_MODAL = "return_modal"
 
 
 class BlockId(enum.StrEnum):
@@ -18,6 +38,24 @@ class BlockId(enum.StrEnum):
     ORDER_FOOTER = "order_footer"
     PICK_HEADER = "pick_header"
     PICK_MORE = "pick_more"
+    ORDER_ACTIONS = "order_actions"
+    RETURN_STATUS = "return_status"
+    RETURN_ACTIONS = "return_actions"
+    # return modal inputs, one block per field
+    R_NAME = "r_name"
+    R_STREET = "r_street"
+    R_ZIP = "r_zip"
+    R_CITY = "r_city"
+    R_COUNTRY = "r_country"
+    R_WEIGHT = "r_weight"
+    R_DELIVERY = "r_delivery"
+    R_PICKUP_DATE = "r_pickup_date"
+    R_PICKUP_PHONE = "r_pickup_phone"
+    R_EMAIL = "r_email"
+
+
+def item_block_id(index: int, field: str) -> str:
+    return f"r_item_{index}_{field}"
 
 
 def pick_block_id(index: int) -> str:

@@ -5,4 +5,5 @@ from __future__ import annotations
 BOT_SCOPES = {
     "commands": "slash commands",
     "chat:write": "post order cards and replies",
+    "files:write": "put return labels into order threads",
 }

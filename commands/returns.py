@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -163,14 +163,19 @@ def default_form(draft: ReturnDraft) -> ReturnForm:
 
 def form_errors(draft: ReturnDraft, form: ReturnForm, today: date) -> dict[str, str]:
     """Problems with the form, by field: items, weight, address, pickup_date, pickup_phone, email."""
+    limits = {i.line_item_id: (i.quantity, i.name) for i in draft.items}
+    return check_form(form, limits, has_email=bool(draft.order.email), today=today)
+
+
+def check_form(form: ReturnForm, limits: dict[str, tuple[int, str]], *, has_email: bool, today: date) -> dict[str, str]:
+    """The same checks from what the form was built with (no I/O: a modal submission is checked at once)."""
     errors: dict[str, str] = {}
-    allowed = {i.line_item_id: i for i in draft.items}
     for item_id, quantity in form.quantities.items():
-        item = allowed.get(item_id)
-        if item is None or quantity < 0:
+        most, name = limits.get(item_id, (0, ""))
+        if item_id not in limits or quantity < 0:
             errors["items"] = "Choose items from the order."
-        elif quantity > item.quantity:
-            errors["items"] = f"At most {item.quantity} × {item.name} can be returned."
+        elif quantity > most:
+            errors["items"] = f"At most {most} × {name} can be returned."
     if "items" not in errors and sum(form.quantities.values()) <= 0:
         errors["items"] = "Choose at least one item to return."
     if form.weight_grams <= 0:
@@ -187,7 +192,7 @@ def form_errors(draft: ReturnDraft, form: ReturnForm, today: date) -> dict[str, 
             errors["pickup_date"] = "A pickup can be booked from tomorrow on."
         if len(re.sub(r"\D", "", form.pickup_phone)) < 6:
             errors["pickup_phone"] = "The carrier needs a phone number for the pickup."
-    if form.email_customer and not draft.order.email:
+    if form.email_customer and not has_email:
         errors["email"] = "The order has no e-mail address: the label can only go into the thread."
     return errors
 
@@ -443,3 +448,71 @@ def _case(row: ReturnCaseRow, label: LabelRow | None) -> Case:
         email_customer=row.email_customer, requested_by=row.requested_by, created_at=row.created_at,
         slack_channel=row.slack_channel, slack_thread_ts=row.slack_thread_ts, error=row.error, label=info,
     )  # fmt: skip
+
+
+# -- after the label -------------------------------------------------------------------------------
+
+
+def void_label(services: Services, rma: str, actor: str) -> Case:
+    """Void the label while the parcel has not moved; the return is cancelled and its items free again."""
+    case = get_case(services.db, rma)
+    if case.label is None:
+        raise UserError(f"{rma} has no label to void.")
+    if case.label.status != "created":
+        raise UserError(
+            f"The label of {rma} can no longer be voided: the parcel is {case.label.status.replace('_', ' ')}."
+        )
+    _carrier(services).void(case.label.tracking_number)
+    now = services.clock()
+    with services.db.session(write=True) as s:
+        voided = s.execute(
+            update(LabelRow).where(LabelRow.id == case.label.id, LabelRow.status == "created")
+            .values(status="voided", updated_at=now)
+        ).rowcount  # fmt: skip
+        if voided == 1:
+            s.execute(
+                update(ReturnCaseRow).where(ReturnCaseRow.rma == rma, ReturnCaseRow.status == "label_created")
+                .values(status="cancelled", updated_at=now)
+            )  # fmt: skip
+    with services.db.session() as s:
+        row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma))
+        label = s.get(LabelRow, case.label.id)
+        assert row is not None
+        return _case(row, label)
+
+
+def can_return(services: Services, order: Order) -> bool:
+    """Whether the order card offers "Create return": something shipped that is not in a return yet."""
+    if order.cancelled:
+        return False
+    shipped = {li.id: li.quantity for li in order.line_items if li.fulfillment_status == FulfillmentStatus.FULFILLED}
+    if not shipped:
+        return False
+    with services.db.session() as s:
+        taken = _quantities_in_returns(s, order.ref.id)
+    return any(quantity > taken.get(item_id, 0) for item_id, quantity in shipped.items())
+
+
+def cases_for_order(db: Database, order_id: str) -> list[Case]:
+    with db.session() as s:
+        rows = s.scalars(select(ReturnCaseRow).where(ReturnCaseRow.order_id == order_id).order_by(ReturnCaseRow.id))
+        return [_case(r, None) for r in rows]
+
+
+def list_cases(services: Services, which: str, user: str, overdue_days: int) -> list[Case]:
+    """Open returns, newest first: all of them, the overdue ones, or the ones `user` started."""
+    stmt = select(ReturnCaseRow).where(ReturnCaseRow.status.in_(OPEN_STATUSES))
+    if which == "mine":
+        stmt = stmt.where(ReturnCaseRow.requested_by == user)
+    elif which == "overdue":
+        cutoff = services.clock() - timedelta(days=overdue_days)
+        stmt = stmt.where(ReturnCaseRow.created_at <= cutoff)
+    with services.db.session() as s:
+        rows = list(s.scalars(stmt.order_by(ReturnCaseRow.created_at.desc(), ReturnCaseRow.id.desc()).limit(200)))
+        labels = {
+            label.return_case_id: label
+            for label in s.scalars(
+                select(LabelRow).where(LabelRow.return_case_id.in_([r.id for r in rows]), LabelRow.status != "voided")
+            )
+        }
+        return [_case(r, labels.get(r.id)) for r in rows]

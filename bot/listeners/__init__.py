@@ -5,8 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import BotContext
-from bot.listeners import order_lookup
+from bot.listeners import order_lookup, returns
 
 
 def register(app: App, ctx: BotContext) -> None:
     order_lookup.register(app, ctx)
+    returns.register(app, ctx)

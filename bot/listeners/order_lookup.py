@@ -12,8 +12,9 @@ from bot.ids import ActionId
 from bot.replies import BUSY, in_background, post_in_channel
 from bot.views.order_card import order_card, order_card_text
 from bot.views.pick_list import pick_list, pick_list_text
-from commands import lookup
+from commands import lookup, returns
 from commands.errors import UserError
+from commands.model import Order
 
 
 def register(app: App, ctx: BotContext) -> None:
@@ -43,9 +44,7 @@ def register(app: App, ctx: BotContext) -> None:
 def show_lookup(ctx: BotContext, client: WebClient, respond: Respond, channel: str, user: str, text: str) -> None:
     result = lookup.look_up(ctx.services, text)
     if result.order is not None:
-        post_in_channel(
-            client, respond, channel, order_card_text(result.order), order_card(result.order, requested_by=user)
-        )
+        post_in_channel(client, respond, channel, order_card_text(result.order), card(ctx, result.order, user))
     elif result.matches:
         description = lookup.describe(result.query)
         respond(
@@ -60,7 +59,14 @@ def show_lookup(ctx: BotContext, client: WebClient, respond: Respond, channel: s
 def post_picked(ctx: BotContext, client: WebClient, respond: Respond, channel: str, user: str, order_id: str) -> None:
     order = lookup.get_order(ctx.services, order_id)
     ts = post_in_channel(
-        client, respond, channel, order_card_text(order), order_card(order, requested_by=user), replace_original=True
+        client, respond, channel, order_card_text(order), card(ctx, order, user), replace_original=True
     )
     if ts is not None:
         respond(delete_original=True)
+
+
+def card(ctx: BotContext, order: Order, user: str) -> list[dict]:
+    """The order card with what can be done with the order now."""
+    services = ctx.services
+    cases = returns.cases_for_order(services.db, order.ref.id)
+    return order_card(order, requested_by=user, can_return=returns.can_return(services, order), cases=cases)

@@ -66,9 +66,7 @@ class ModalDriver:
         self.shell.say("└─ submitted")
         if reply.get("response_action") in ("update", "push"):
             stored = self.shell.fake.views.get(view["id"], {})
-            return self.show(
-                "views.update", {**reply["view"], "id": view["id"], "hash": stored.get("hash", view["hash"])}
-            )
+            self.show("views.update", {**reply["view"], "id": view["id"], "hash": stored.get("hash", view["hash"])})
         return True
 
     def _label(self, inputs: list[dict[str, Any]], block_id: str) -> str:

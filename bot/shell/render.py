@@ -85,7 +85,7 @@ def _element(out: Rendered, message: dict, block_id: str, element: dict, number_
         number = number_from + len(out.clickables)
         out.clickables.append(Clickable(label, message, block_id, element))
         out.lines.append(f"  [{number}] {label}")
-    elif element.get("type") == "overflow":
+    elif element.get("type") in ("overflow", "static_select"):
         for option in element.get("options", []):
             label = option["text"]["text"]
             number = number_from + len(out.clickables)

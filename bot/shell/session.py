@@ -33,6 +33,8 @@ FILES_DIR = Path("files")
 HELP = """\
 Type what you would type in Slack, for example:
   /order #1001          look up an order (also: an e-mail, a customer name, a tracking number)
+  /return #1001 instant a return label at once (without "instant": the form)
+  /returns              open returns
   1                     press button [1] of the last message
   help                  this text
   quit                  leave (Ctrl-D works too)"""

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.ids import BlockId
+from bot.views.return_menu import return_menu
 from bot.views.text import FIELD_TEXT_MAX, clip, context, date, escape, plain, section
 from commands.model import FinancialStatus, FulfillmentStatus, Order
 from commands.money import Money
+from commands.returns import Case
 
 MAX_ITEM_LINES = 15
 
@@ -42,7 +46,10 @@ def order_card_text(order: Order) -> str:
     return f"Order {order.name} — {who} — {order.total}"
 
 
-def order_card(order: Order, *, requested_by: str | None = None) -> list[dict]:
+def order_card(
+    order: Order, *, requested_by: str | None = None, can_return: bool = False, cases: Sequence[Case] = ()
+) -> list[dict]:
+    """The card; `can_return` adds the "Create return" menu, `cases` lists the order's returns."""
     blocks: list[dict] = [
         {"type": "header", "block_id": BlockId.ORDER_HEADER, "text": plain(_title(order), 150)},
         {"type": "section", "block_id": BlockId.ORDER_FACTS, "fields": _facts(order)},
@@ -51,13 +58,15 @@ def order_card(order: Order, *, requested_by: str | None = None) -> list[dict]:
     shipping = _shipping(order)
     if shipping:
         blocks.append(section(shipping, BlockId.ORDER_SHIPPING))
-    history = _history(order)
+    history = _history(order, cases)
     if history:
         blocks.append(section(history, BlockId.ORDER_HISTORY))
     footer = f"Created {date(order.created_at)}"
     if requested_by:
         footer += f" · looked up by <@{requested_by}>"
     blocks.append(context(footer, BlockId.ORDER_FOOTER))
+    if can_return:
+        blocks.append({"type": "actions", "block_id": BlockId.ORDER_ACTIONS, "elements": [return_menu(order.ref.id)]})
     return blocks
 
 
@@ -137,8 +146,8 @@ def _shipping(order: Order) -> str:
     return "\n\n".join(parts)
 
 
-def _history(order: Order) -> str:
-    lines = []
+def _history(order: Order, cases: Sequence[Case]) -> str:
+    lines = [f"📦 Return {c.rma}: {c.status.replace('_', ' ')} ({c.created_at:%Y-%m-%d})" for c in cases]
     if order.cancelled_at:
         lines.append(f"✖️ Cancelled {date(order.cancelled_at)}")
     for t in order.transactions:
