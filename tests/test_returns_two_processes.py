@@ -81,8 +81,9 @@ def test_two_processes_make_one_return(pg_url: str, tmp_path: Path) -> None:
     ]
     outputs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outputs
-    said = sorted(out.strip().split(" ", 1)[0] for out, _err in outputs)
-    assert said in (["created", "duplicate"], ["created", "refused"])
+    # whoever loses a step hears it ("duplicate", or "refused: being made right now"); what counts is below
+    said = [out.strip().split(" ", 1)[0] for out, _err in outputs]
+    assert said.count("created") <= 1 and set(said) <= {"created", "duplicate", "refused"}
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(ReturnCaseRow)) == 1
         assert s.scalar(select(func.count()).select_from(LabelRow)) == 1
