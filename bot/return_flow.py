@@ -35,6 +35,7 @@ def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str) -> retu
     case = returns.get_case(ctx.services.db, rma)
     try:
         case = returns.create_label(ctx.services, rma)
+        returns.record_in_store(ctx.services, rma)
     except UserError as exc:
         text, blocks = failed_message(case, exc.message)
         client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)

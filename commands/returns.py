@@ -27,6 +27,7 @@ from commands.model import Address, FulfillmentStatus, Order
 from commands.services import ReturnSettings, Services
 from integrations.carriers import Carrier, CarrierError, Parcel, ReturnItem, ReturnShipmentRequest
 from integrations.mail import Mailer, MailError, label_email, language_for
+from integrations.store import StoreError
 from storage.db import Database
 from storage.locks import lock_for_transaction
 from storage.models import LabelRow, ReturnCaseRow
@@ -331,6 +332,34 @@ def create_label(services: Services, rma: str) -> Case:
         _note_error(services, rma, exc.message)
         raise UserError(f"The carrier could not make the label for {rma}: {exc.message}") from exc
     return get_case(services.db, rma)
+
+
+def record_in_store(services: Services, rma: str) -> str:
+    """The return in the shop's system (Shopify: a return with our tracking), once; its id in the store."""
+    case = get_case(services.db, rma)
+    if case.label is None:
+        raise UserError(f"{rma} has no label yet.")
+    label = case.label
+    items = [(i["line_item_id"], int(i["quantity"]), REASONS.get(i["reason"], "")) for i in case.items]
+
+    def create() -> dict[str, Any]:
+        # our own e-mail carries the label, so the shop does not notify the customer a second time
+        return_id = services.store.create_return(
+            case.order_id, items, tracking_number=label.tracking_number, tracking_url=label.tracking_url,
+            label_url=None, notify_customer=False,
+        )  # fmt: skip
+        with services.db.session(write=True) as s:
+            s.execute(update(ReturnCaseRow).where(ReturnCaseRow.rma == rma).values(shopify_return_id=return_id))
+        return {"id": return_id}
+
+    try:
+        outcome = run_once(services.db, f"store-return:{rma}", "store_return", create, now=services.clock)
+    except OperationInProgress:
+        raise UserError(f"The return {rma} is being recorded in the shop right now.") from None
+    except StoreError as exc:
+        _note_error(services, rma, str(exc))
+        raise UserError(f"The label for {rma} is made, but the shop did not record the return: {exc}") from exc
+    return str(outcome.result["id"])
 
 
 # -- step 3: the e-mail ----------------------------------------------------------------------------
