@@ -11,6 +11,8 @@ BENCHMARKS = {
     "search": "bench.search",
     "import": "bench.import_speed",
     "shopify": "bench.shopify_lookups",
+    "labels": "bench.labels",
+    "instant-return": "bench.instant_return",
 }
 
 

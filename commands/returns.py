@@ -300,7 +300,8 @@ def create_label(services: Services, rma: str) -> Case:
     request = ReturnShipmentRequest(
         rma=rma, order_name=row.order_name, sender=_address(row.sender), receiver=_settings(services).address,
         parcel=Parcel(row.weight_grams), delivery=row.delivery,  # type: ignore[arg-type]
-        items=[ReturnItem(i["name"], i["sku"], i["quantity"], REASONS.get(i["reason"], "")) for i in row.items],
+        # the reason code, not its English label: the slip prints it in the customer's language
+        items=[ReturnItem(i["name"], i["sku"], i["quantity"], i["reason"]) for i in row.items],
         created=services.clock().date(), pickup_date=row.pickup_date, pickup_phone=row.pickup_phone,
         language=row.language,
     )  # fmt: skip

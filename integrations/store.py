@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from commands.model import Order, OrderQuery, OrderSummary
@@ -22,4 +23,19 @@ class Store(Protocol):
 
     def visibility_note(self) -> str | None:
         """Why an order may exist although no search finds it (None: searches see every order)."""
+        ...
+
+    def create_return(
+        self,
+        order_id: str,
+        items: Sequence[tuple[str, int, str]],
+        *,
+        tracking_number: str,
+        tracking_url: str,
+        label_url: str | None,
+        notify_customer: bool,
+    ) -> str:
+        """Record a return of `items` (line item id as in Order.line_items, quantity, reason note) shipped back
+        under this tracking; safe to call again with the same items. Returns the store's return id ("" when the
+        store keeps no returns of its own)."""
         ...

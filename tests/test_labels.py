@@ -7,6 +7,7 @@ import dataclasses
 import io
 import itertools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pypdfium2 as pdfium
@@ -151,6 +152,17 @@ def test_rendering_is_deterministic() -> None:
         return render_label_pdf(request, tracking_number="RB123456785FI", tracking_url="https://x.test/1", service="S")
 
     assert render() == render()
+
+
+def test_labels_drawn_on_several_threads_at_once_are_intact() -> None:
+    # The bot renders on a worker pool; ReportLab's font subsetter is not thread-safe on its own.
+    def render(_: int) -> bytes:
+        request = make_request()
+        return render_label_pdf(request, tracking_number="RB123456785FI", tracking_url="https://x.test/1", service="S")
+
+    expected = render(0)
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pdf == expected for pdf in pool.map(render, range(120)))
 
 
 def test_qr_holds_the_rma_when_there_is_no_tracking_url() -> None:

@@ -25,11 +25,14 @@ INNER = WIDTH - 2 * MARGIN
 BODY = 8.0
 SMALL = 7.0
 LEADING = 1.22  # × font size
-BAR_HEIGHT = 9 * mm
-
-
+ROW = BODY * 1.45  # the order/RMA/tracking/date rows
 INDENT = 4 * mm
+BAR_HEIGHT = 9 * mm
 MAX_NAME_LINES = 4  # a product name longer than this is cut: one item must never outgrow a page
+# Fixed parts of every slip page, top and bottom; items fill what is left between them.
+HEADER = 24 + 4 * ROW + 7 + 9 * LEADING + 2  # title, four rows, rule, "Items returned"
+FOOTER = MARGIN + 10 + BAR_HEIGHT + 4 * mm  # the RMA barcode and its text
+ITEM_GAP = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +117,7 @@ def _header(canvas: Canvas, request: ReturnShipmentRequest, texts: SlipTexts, tr
         text, size = fit(value, BOLD, BODY, INNER - key_width, 6)
         canvas.setFont(BOLD, size)
         canvas.drawString(MARGIN + key_width, y - BODY, text)
-        y -= BODY * 1.45
+        y -= ROW
     y -= 2
     canvas.setLineWidth(0.6)
     canvas.line(MARGIN, y, WIDTH - MARGIN, y)
@@ -126,7 +129,7 @@ def _footer(canvas: Canvas, rma: str) -> float:
     code128(canvas, rma, MARGIN, MARGIN + 10, INNER * 0.6, BAR_HEIGHT, max_module=0.4 * mm)
     canvas.setFont(REGULAR, SMALL)
     canvas.drawString(MARGIN, MARGIN + 1, rma)
-    return MARGIN + 10 + BAR_HEIGHT + 4 * mm
+    return FOOTER
 
 
 def draw(canvas: Canvas, request: ReturnShipmentRequest, *, tracking_number: str) -> None:
@@ -144,7 +147,7 @@ def draw(canvas: Canvas, request: ReturnShipmentRequest, *, tracking_number: str
         canvas.drawString(MARGIN, y - 9, texts["items"])
         y -= 9 * LEADING + 2
         for block in page_items:
-            y = _draw_block(canvas, block, y) - 3
+            y = _draw_block(canvas, block, y) - ITEM_GAP
         if n == len(pages) - 1:
             _draw_block(canvas, how, _footer(canvas, request.rma) + how.height)
         else:
@@ -153,13 +156,11 @@ def draw(canvas: Canvas, request: ReturnShipmentRequest, *, tracking_number: str
 
 def _plan(items: list[_Block], how: _Block) -> list[list[_Block]]:
     """Split the items over pages; the last page also holds the instructions."""
-    header = 24 + 4 * BODY * 1.45 + 7 + 9 * LEADING + 2
-    footer = MARGIN + 10 + BAR_HEIGHT + 4 * mm
-    room = HEIGHT - MARGIN - header - footer
+    room = HEIGHT - MARGIN - HEADER - FOOTER
     pages: list[list[_Block]] = [[]]
     used = 0.0
     for block in items:
-        need = block.height + 3
+        need = block.height + ITEM_GAP
         if pages[-1] and used + need > room:
             pages.append([])
             used = 0.0

@@ -1,12 +1,12 @@
 """QR codes drawn straight onto a ReportLab canvas, fast.
 
-ReportLab's `QrCodeWidget` costs ~30 ms per code (bench/labels.py measures it): its encoder scores the
-eight mask patterns with slow pure-Python rules (~6 ms), and the widget then goes through a generic
-Drawing with one path per module. Here the matrix still comes from ReportLab's encoder (`qrencoder`),
-but the masks are scored by `penalty` below, which does the same ISO/IEC 18004 rules on strings and
-integers, and the modules are written as one filled path in module units: row runs of dark modules
-become `re` operators with small integer operands, under one scaling transform.
-"""
+ReportLab's `QrCodeWidget` costs ~30 ms per code (bench/labels.py measures it): its encoder builds the
+symbol eight times to score the mask patterns with slow pure-Python rules (~6 ms), and the widget then
+goes through a generic Drawing. Here the codewords and the final symbol still come from ReportLab's
+encoder (`qrencoder`), but the eight candidates are made by XOR-ing precomputed mask bit masks and
+scored by `penalty` below (the same ISO/IEC 18004 rules, on integers and in C-level string searches),
+and the modules are written as one filled path in module units: row runs of dark modules become `re`
+operators with small integer operands under one scaling transform."""
 
 from __future__ import annotations
 

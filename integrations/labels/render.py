@@ -2,7 +2,7 @@
 
 Pure function of its inputs: the canvas is `invariant` (no creation time, fixed document id), so the
 same return gives the same bytes — tests can compare, and a retry can tell an identical re-render.
-Pages are compressed and ReportLab embeds only the glyphs used, which keeps a label around 20 KB.
+Pages are compressed and ReportLab embeds only the glyphs used: a typical label is about 15 KB.
 """
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ def render_label_pdf(
 ) -> bytes:
     """Both pages as PDF bytes. The QR code holds the tracking URL, or the RMA when there is no URL."""
     typeface.register()
+    with typeface.in_use:
+        return _render(request, tracking_number=tracking_number, tracking_url=tracking_url, service=service)
+
+
+def _render(request: ReturnShipmentRequest, *, tracking_number: str, tracking_url: str, service: str) -> bytes:
     # ReportLab wraps compressed streams in ASCII85 by default, a 7-bit-mail habit: +25 % size and a slow
     # pure-Python encoder. Labels travel as Slack files and base64 MIME parts, so binary streams are fine.
     # It is a process-wide setting; the bot draws no other PDFs.

@@ -20,6 +20,12 @@ _FILES = {REGULAR: "DejaVuSansCondensed.ttf", BOLD: "DejaVuSansCondensed-Bold.tt
 _lock = threading.Lock()
 _registered = False
 
+# Hold while building a PDF with these fonts. ReportLab's TrueType subsetter reads each font through one
+# shared file cursor (seek/read on the parsed font), so two documents saved at once on different threads
+# crash or mix glyphs (seen in testing: IndexError in makeSubset). Rendering is pure Python and holds the
+# GIL anyway, so serialising it costs no throughput.
+in_use = threading.Lock()
+
 
 def register() -> None:
     """Parse and register the fonts (a few ms) the first time; later calls return at once.

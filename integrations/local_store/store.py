@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 from sqlalchemy import Row, Select, Table, select, text
@@ -76,6 +77,19 @@ class LocalStore:
 
     def visibility_note(self) -> str | None:
         return None
+
+    def create_return(
+        self,
+        order_id: str,
+        items: Sequence[tuple[str, int, str]],
+        *,
+        tracking_number: str,
+        tracking_url: str,
+        label_url: str | None,
+        notify_customer: bool,
+    ) -> str:
+        """Nothing to write: the bot's own `return_cases` table is the local record of a return."""
+        return ""
 
     def _search(self, query: OrderQuery) -> Select | None:
         base = select(*_SUMMARY_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,7 @@ from commands.model import (
 from commands.money import Money
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
+from integrations.shopify.returns import create_return
 from integrations.store import StoreError
 
 CUSTOMER_CANDIDATES = 10
@@ -74,6 +76,23 @@ class ShopifyStore:
             page = more["order"]["lineItems"]["pageInfo"]
         shipments = self.client.query(document("OrderShipments"), {"id": order_id})["order"] or {}
         return _order(detail, line_items, shipments)
+
+    def create_return(
+        self,
+        order_id: str,
+        items: Sequence[tuple[str, int, str]],
+        *,
+        tracking_number: str,
+        tracking_url: str,
+        label_url: str | None,
+        notify_customer: bool,
+    ) -> str:
+        """An OPEN Shopify return and a reverse delivery with the tracking (integrations/shopify/returns.py)."""
+        return create_return(
+            self.client, order_id, items,
+            tracking_number=tracking_number, tracking_url=tracking_url, label_url=label_url,
+            notify_customer=notify_customer,
+        )  # fmt: skip
 
     def visibility_note(self) -> str | None:
         """Why an order may exist although no search finds it."""

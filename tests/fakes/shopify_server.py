@@ -276,6 +276,7 @@ class FakeShopify:
         self.now: Callable[[], datetime] = now or (lambda: datetime.now(UTC))
         self.data: ShopData = build_shop_data(list(orders))
         self.mutations: dict[str, Mutation] = {}
+        self.queries: dict[str, Callable[..., Any]] = {}  # more root query fields: fn(info, **arguments)
         self.calls: list[ShopifyCall] = []
         self.rejected: list[str] = []
         self.search_warnings: list[dict[str, Any]] = []
@@ -532,6 +533,7 @@ class FakeShopify:
             "nodes": lambda info, ids: [info.context.node(i) for i in ids],
             "shop": self._shop(),
             "currentAppInstallation": self._installation(),
+            **self.queries,
         }
 
     def _shop(self) -> Node:

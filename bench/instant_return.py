@@ -1,0 +1,114 @@
+"""An instant return end to end, with 50 ms added to every call to Slack, Shopify and the carrier.
+
+`/return <order> instant` is sent as a signed request to the bot over HTTP; the clock stops when the
+label's file is complete in the order's thread at the fake Slack. Printed beside it: the sum of the
+latencies of the calls that had to happen one after another (every call the fakes recorded in that
+time; the bot makes them in sequence), so the ratio is what the bot itself adds.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.report import ms, ratio, table
+from bot.app import create_app, make_client
+from bot.context import BotContext
+from bot.http_server import SlackHTTPServer
+from bot.runtime import health_check
+from bot.slack_standin import FakeSlack, signed_headers, slash_command_form
+from bot.worker import WorkerPool
+from commands.model import Address
+from commands.services import ReturnSettings, Services
+from integrations.carriers import Label, ReturnShipmentRequest
+from integrations.carriers.local import LocalCarrier
+from integrations.mail import OutboxMailer
+from integrations.shopify.client import ShopifyClient
+from integrations.shopify.store import ShopifyStore
+from storage.db import Database, make_engine
+from storage.migrate import upgrade
+from storage.serials import next_serial
+from tests.fakes.demo_data import demo_orders
+from tests.fakes.shopify_returns import install_returns
+from tests.fakes.shopify_server import FakeShopify
+
+LATENCY = 0.050
+SECRET = "bench-secret"
+ORDERS = ["#1001", "#1002", "#1003", "#1005", "#1006", "#1008", "#1009", "#1013", "#1015", "#1016"]
+
+
+class SlowCarrier:
+    """The local carrier behind 50 ms of network, like a carrier's API."""
+
+    def __init__(self, inner: LocalCarrier) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.calls = 0
+
+    def create_return_shipment(self, request: ReturnShipmentRequest) -> Label:
+        self.calls += 1
+        time.sleep(LATENCY)
+        return self.inner.create_return_shipment(request)
+
+    def void(self, tracking_number: str) -> None:
+        time.sleep(LATENCY)
+        self.inner.void(tracking_number)
+
+    def tracking_status(self, tracking_number: str) -> str:
+        return self.inner.tracking_status(tracking_number)
+
+
+def run(quick: bool = False) -> None:
+    orders = ORDERS[:3] if quick else ORDERS
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as slack, FakeShopify(demo_orders()) as shop:
+        install_returns(shop)
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        upgrade(engine)
+        db = Database(engine)
+        now = Services.clock
+        carrier = SlowCarrier(LocalCarrier(lambda: next_serial(db, "tracking", now())))
+        services = Services(
+            db=db, store=ShopifyStore(ShopifyClient(shop.admin_url, shop.access_token), shop.shop_domain),
+            carrier=carrier, mailer=OutboxMailer(Path(tmp) / "outbox"),
+            returns=ReturnSettings(Address(name="Warehouse", address1="Tehtaankatu 12", zip="00140", city="Helsinki",
+                                           country="FI"), "returns@example.com", "Returnbot Demo"),
+        )  # fmt: skip
+        app = create_app(BotContext(services, WorkerPool()), make_client("xoxb-bench", slack.url), SECRET)
+        server = SlackHTTPServer(("127.0.0.1", 0), app, health_check(services))
+        server.start_in_thread()
+        import httpx
+
+        http = httpx.Client(base_url=server.url)
+        # warm-up: imports, first connections, the first label's fonts
+        _one(http, slack, shop, carrier, "#1011")
+        slack.delay("*", LATENCY)
+        shop.delay(LATENCY)
+        for name in orders:
+            elapsed, calls = _one(http, slack, shop, carrier, name)
+            rows.append((name, elapsed, calls))
+        server.shutdown()
+        http.close()
+    table_rows = [(n, ms(e), c, ms(c * LATENCY), ratio(e, c * LATENCY)) for n, e, c in rows]
+    print(table("instant return, 50 ms per outside call", ["order", "total ms", "calls", "sum of calls ms",
+                                                            "total ÷ sum"], table_rows))  # fmt: skip
+    median_ratio = statistics.median(e / (c * LATENCY) for _, e, c in rows)
+    print(f"median total ÷ sum: {median_ratio:.2f}× (target ≤ 1.20×) → {'met' if median_ratio <= 1.2 else 'NOT met'}")
+
+
+def _one(http, slack: FakeSlack, shop: FakeShopify, carrier: SlowCarrier, order: str) -> tuple[float, int]:
+    slack_before, shop_before, carrier_before = len(slack.calls), len(shop.calls), carrier.calls
+    files_before = len(slack.calls_to("files.completeUploadExternal"))
+    body = slash_command_form(
+        "/return", f"{order} instant", "U0BENCH", "C0BENCH", slack.response_url(channel="C0BENCH")
+    )
+    start = time.perf_counter()
+    http.post("/slack/events", content=body.encode(), headers=signed_headers(SECRET, body))
+    slack.wait_for("files.completeUploadExternal", count=files_before + 1, timeout=60)
+    elapsed = time.perf_counter() - start
+    done = slack.calls_to("files.completeUploadExternal")[-1].at
+    slack_calls = [c for c in slack.calls[slack_before:] if c.at <= done and c.method != "auth.test"]
+    shop_calls = len(shop.calls) - shop_before
+    return elapsed, len(slack_calls) + shop_calls + (carrier.calls - carrier_before)
