@@ -240,7 +240,7 @@ def open_case(
             rma = f"R{re.sub(r'[^0-9A-Za-z]', '', order.name) or 'X'}-{int(count or 0) + 1}"
             s.add(
                 ReturnCaseRow(
-                    rma=rma, store=services.store.name, order_id=order.ref.id, order_name=order.name,
+                    rma=rma, store=services.store.kind, order_id=order.ref.id, order_name=order.name,
                     status="requested", delivery=form.delivery, pickup_date=form.pickup_date,
                     pickup_phone=form.pickup_phone, weight_grams=form.weight_grams, items=items,
                     sender=_address_dict(form.sender), customer_email=order.email, email_customer=form.email_customer,

@@ -13,7 +13,8 @@ class StoreError(Exception):
 
 
 class Store(Protocol):
-    name: str
+    kind: str  # "local" | "shopify": whose ids an order reference holds
+    name: str  # how agents are told where an order was looked up
 
     def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
         """Matching orders, newest first, at most `limit`."""

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.ids import ActionId, BlockId, CallbackId, ReturnMenu, item_block_id
 from bot.slack_standin import initial_values, interactive_form, signed_headers, state_value, view_submission_payload
@@ -16,8 +17,12 @@ from integrations.carriers.local import LocalCarrier
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
 from integrations.mail import SmtpMailer
+from integrations.store import Store
 from storage.db import Database
+from storage.models import ReturnCaseRow
 from storage.serials import next_serial
+from tests.fakes.shopify_returns import install_returns
+from tests.shopify_env import shopify
 from tests.slack_harness import AGENT, CHANNEL, LEAD, SIGNING_SECRET, SlackHarness, ack_text, block_texts, start_harness
 from tests.smtp_sink import Sink, smtp_sink
 from tests.test_returns_workflow import WAREHOUSE
@@ -31,11 +36,22 @@ def mail() -> Iterator[tuple[str, Sink]]:
         yield sink
 
 
-@pytest.fixture
-def slack(db: Database, mail: tuple[str, Sink]) -> Iterator[SlackHarness]:
+@pytest.fixture(params=["local", "shopify"])
+def store(request: pytest.FixtureRequest, db: Database) -> Iterator[Store]:
+    """Each test runs on the local store and on Shopify (the fake Admin API, returns included)."""
     seed_demo_orders(db)
+    if request.param == "local":
+        yield LocalStore(db)
+        return
+    with shopify() as (fake, shopify_store):
+        install_returns(fake)
+        yield shopify_store
+
+
+@pytest.fixture
+def slack(db: Database, store: Store, mail: tuple[str, Sink]) -> Iterator[SlackHarness]:
     services = Services(
-        db=db, store=LocalStore(db), clock=lambda: NOW,
+        db=db, store=store, clock=lambda: NOW,
         carrier=LocalCarrier(lambda: next_serial(db, "tracking", NOW)), mailer=SmtpMailer(mail[0]),
         returns=ReturnSettings(address=WAREHOUSE, email="returns@example.com", shop_name="Returnbot Demo"),
     )  # fmt: skip
@@ -81,6 +97,10 @@ def test_instant_return_puts_the_label_in_the_thread_and_mails_it(slack: SlackHa
     assert "atgriešanas" in str(message["Subject"])  # Latvian: the customer is in Rīga
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content() == upload.content
+    with slack.services.db.session() as s:
+        recorded = s.scalar(select(ReturnCaseRow.shopify_return_id).where(ReturnCaseRow.rma == "R1001-1"))
+    # on Shopify the return exists there too, with our tracking; the local store's record is the case itself
+    assert recorded.startswith("gid://shopify/Return/") if slack.services.store.kind == "shopify" else recorded == ""
 
 
 def test_double_click_and_a_second_agent_make_one_label_and_one_email(slack: SlackHarness, mail) -> None:

@@ -44,6 +44,7 @@ _SUMMARY_COLUMNS = (
 
 
 class LocalStore:
+    kind = "local"
     name = "the local store"
 
     def __init__(self, db: Database) -> None:

@@ -45,6 +45,8 @@ _FULFILLMENT = {
 
 
 class ShopifyStore:
+    kind = "shopify"
+
     def __init__(self, client: ShopifyClient, shop: str) -> None:
         self.client = client
         self.name = f"Shopify ({shop})"
