@@ -227,3 +227,22 @@ def test_a_carrier_failure_offers_retry_and_retry_finishes(slack: SlackHarness) 
     slack.click(status, ActionId.RETURN_RETRY)
     assert [f.filename for f in slack.fake.files] == ["return-label-R1016-1.pdf"]
     assert "Return *R1016-1*" in block_texts(slack.fake.message(CHANNEL, status["ts"]))
+
+
+def test_instant_without_a_full_address_points_to_the_form(slack: SlackHarness) -> None:
+    card = card_for(slack, "#1010")  # a gift card: fulfilled, but no shipping address
+    choose(slack, card, ReturnMenu.INSTANT)
+    told = slack.responses()[-1]["text"]
+    assert "address is missing" in told and "Create return shipment" in told
+    assert slack.fake.files == []
+
+
+def test_the_returns_list_buttons_post_the_order_card(slack: SlackHarness) -> None:
+    slack.command("/return", "#1005 instant")
+    slack.command("/returns", "open")
+    listing = slack.responses()[-1]
+    before = len(slack.posted())
+    slack.click({"ts": "1.0", "blocks": listing["blocks"]}, ActionId.SHOW_ORDER, ephemeral=True)
+    assert len(slack.posted()) == before + 1
+    assert "Order #1005" in block_texts(slack.posted()[-1])
+    assert "Return R1005-1" in block_texts(slack.posted()[-1])

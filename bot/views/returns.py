@@ -206,12 +206,13 @@ def returns_list(cases: list[Case], title: str, today: date) -> tuple[str, list[
     if not cases:
         return f"No {title}.", [section(f"No {escape(title)}.")]
     blocks = [section(f"*{escape(title.capitalize())}* — newest first")]
-    for case in cases[:40]:
+    for index, case in enumerate(cases[:40]):
         age = (today - case.created_at.date()).days
         tracking = f" · `{case.label.tracking_number}`" if case.label else ""
         blocks.append(
             {
                 "type": "section",
+                "block_id": f"return_{index}",
                 "text": {
                     "type": "mrkdwn",
                     "text": f"*{case.rma}* · {escape(case.order_name)} · {case.status.replace('_', ' ')} · "
