@@ -63,7 +63,9 @@ class SlowCarrier:
 def run(quick: bool = False) -> None:
     orders = ORDERS[:3] if quick else ORDERS
     rows = []
-    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as slack, FakeShopify(demo_orders()) as shop:
+    # a Shopify Plus-sized bucket: pacing against the cost bucket is measured in bench/shopify_lookups.py
+    shopify = FakeShopify(demo_orders(), bucket_max=20_000, restore_rate=1_000)
+    with tempfile.TemporaryDirectory() as tmp, FakeSlack() as slack, shopify as shop:
         install_returns(shop)
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
