@@ -246,3 +246,15 @@ def test_the_returns_list_buttons_post_the_order_card(slack: SlackHarness) -> No
     assert len(slack.posted()) == before + 1
     assert "Order #1005" in block_texts(slack.posted()[-1])
     assert "Return R1005-1" in block_texts(slack.posted()[-1])
+
+
+def test_return_command_opens_the_form_at_once(slack: SlackHarness) -> None:
+    slack.command("/return", "#1009")
+    [opened] = slack.fake.calls_to("views.open")
+    form = slack.fake.views[opened.response["view"]["id"]]
+    assert form["callback_id"] == CallbackId.RETURN_MODAL  # the loading view became the form
+    assert "Order #1009" in block_texts(slack.posted()[-1])  # under the card it will report to
+
+    slack.command("/return", "#1020")
+    nothing = slack.fake.views[slack.fake.calls_to("views.open")[-1].response["view"]["id"]]
+    assert "Nothing in order #1020 has shipped yet" in block_texts(nothing)

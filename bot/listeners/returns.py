@@ -112,9 +112,17 @@ def register(app: App, ctx: BotContext) -> None:
 
 
 def open_modal(ctx: BotContext, client: WebClient, trigger_id: str, order_id: str, channel: str, thread: str) -> None:
-    # open at once, while the trigger is fresh; the form follows when the order is read
-    opened = client.views_open(trigger_id=trigger_id, view=message_modal("Return", "⏳ Reading the order…"))
-    view_id = opened["view"]["id"]
+    fill_modal(ctx, client, open_loading(client, trigger_id), order_id, channel, thread)
+
+
+def open_loading(client: WebClient, trigger_id: str) -> str:
+    """Open the modal at once, while the trigger is fresh (about 3 s); the form follows."""
+    return str(
+        client.views_open(trigger_id=trigger_id, view=message_modal("Return", "⏳ Reading the order…"))["view"]["id"]
+    )
+
+
+def fill_modal(ctx: BotContext, client: WebClient, view_id: str, order_id: str, channel: str, thread: str) -> None:
     try:
         draft = returns.draft_return(ctx.services, order_id)
     except UserError as exc:
@@ -172,22 +180,30 @@ def return_from_command(
     ctx: BotContext, client: WebClient, respond: Respond, query: str, is_instant: bool, user: str, channel: str,
     trigger_id: str,
 ) -> None:  # fmt: skip
-    result = lookup.look_up(ctx.services, query)
-    if result.order is None:
-        if result.matches:
-            names = ", ".join(m.ref.name for m in result.matches)
-            raise UserError(f"Several orders match {lookup.describe(result.query)} ({names}): use the order number.")
-        raise UserError(lookup.no_match_message(result, ctx.store_label))
-    if not is_instant:
-        # the modal first, while the trigger is fresh; the card it reports under follows
-        returns.draft_return(ctx.services, result.order.ref.id)  # says at once when there is nothing to return
-    card_ts = post_card(ctx, client, respond, channel, user, result.order.ref.id)
+    view_id = None if is_instant else open_loading(client, trigger_id)
+    try:
+        result = lookup.look_up(ctx.services, query)
+        if result.order is None:
+            if result.matches:
+                names = ", ".join(m.ref.name for m in result.matches)
+                raise UserError(
+                    f"Several orders match {lookup.describe(result.query)} ({names}): use the order number."
+                )
+            raise UserError(lookup.no_match_message(result, ctx.store_label))
+        order_id = result.order.ref.id
+        returns.draft_return(ctx.services, order_id)  # says at once when there is nothing to return
+    except UserError as exc:
+        if view_id is None:
+            raise
+        client.views_update(view_id=view_id, view=message_modal("Return", exc.message))
+        return
+    card_ts = post_card(ctx, client, respond, channel, user, order_id)
     if card_ts is None:
         return  # the bot may not post here: the agent was told why
-    if is_instant:
-        instant(ctx, client, respond, result.order.ref.id, user, channel, card_ts)
+    if view_id is None:
+        instant(ctx, client, respond, order_id, user, channel, card_ts)
     else:
-        open_modal(ctx, client, trigger_id, result.order.ref.id, channel, card_ts)
+        fill_modal(ctx, client, view_id, order_id, channel, card_ts)
 
 
 def show_returns(ctx: BotContext, respond: Respond, which: str, user: str) -> None:
