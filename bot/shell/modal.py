@@ -34,11 +34,9 @@ class ModalDriver:
             + ("(updated) " if method == "views.update" else "")
             + "─" * 30
         )
-        shown = [b for b in view.get("blocks", []) if b.get("type") != "input"]
-        for line in render_message({"blocks": shown}, users=self.shell.users, number_from=1).lines:
-            say("│ " + line)
         inputs = [b for b in view.get("blocks", []) if b.get("type") == "input"]
         if not inputs or "submit" not in view:
+            self._print([b for b in view.get("blocks", []) if b.get("type") != "input"])
             say("└─")
             return False
         say("│ Enter keeps the value in [brackets]; type cancel to close the modal.")
@@ -52,8 +50,12 @@ class ModalDriver:
         values = initial_values(view)
         ask = inputs
         while True:
-            for block in ask:
-                self._ask(block, values)
+            for block in view.get("blocks", []) if ask is inputs else ask:
+                # the first time through, the modal's texts come in their place between the fields
+                if block.get("type") == "input":
+                    self._ask(block, values)
+                else:
+                    self._print([block])
             payload = view_submission_payload(self.user_id, view, values)
             response = self.shell.dispatch(interactive_form(payload))
             reply = json.loads(response.body) if response.body else {}
@@ -68,6 +70,10 @@ class ModalDriver:
             stored = self.shell.fake.views.get(view["id"], {})
             self.show("views.update", {**reply["view"], "id": view["id"], "hash": stored.get("hash", view["hash"])})
         return True
+
+    def _print(self, blocks: list[dict[str, Any]]) -> None:
+        for line in render_message({"blocks": blocks}, users=self.shell.users, number_from=1).lines:
+            self.shell.say("│ " + line)
 
     def _label(self, inputs: list[dict[str, Any]], block_id: str) -> str:
         for b in inputs:
