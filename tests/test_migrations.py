@@ -11,7 +11,7 @@ from storage.db import make_engine
 from storage.migrate import alembic_config, is_current, upgrade
 from storage.models import Base
 
-HAND_MADE = ("order_name_fts", "ix_orders_name_prefixes")  # the name-search indexes, made by hand in 0001
+HAND_MADE = ("order_name_fts", "order_names")  # the name-search tables, made by hand in 0001
 
 
 def _hand_made(obj: object, name: str | None, type_: str, _reflected: bool, _compare_to: object) -> bool:

@@ -117,11 +117,13 @@ class LocalStore:
                 .order_by(text("rowid DESC"))
                 .limit(NAME_CANDIDATES)
             )
-        # exact keys of the prefix index find the candidates; words longer than its keys are then checked
-        # as prefixes of the name's words
+        # exact keys of the prefix index find the candidates (in the narrow order_names table, see migration
+        # 0001); words longer than its keys are then checked as prefixes of the name's words
         keys = " & ".join(w[:PREFIX_KEY_LENGTH] for w in words)  # words are [a-z0-9]+ after folding: safe
-        stmt = select(OrderRow.id).where(
-            text("returnbot_name_prefixes(search_name) @@ to_tsquery('simple', :keys)").bindparams(keys=keys)
+        stmt = (
+            select(text("order_id"))
+            .select_from(text("order_names"))
+            .where(text("returnbot_name_prefixes(search_name) @@ to_tsquery('simple', :keys)").bindparams(keys=keys))
         )
         long_words = [w for w in words if len(w) > PREFIX_KEY_LENGTH]
         if long_words:
@@ -131,7 +133,7 @@ class LocalStore:
                     prefixes=prefixes
                 )
             )
-        return stmt.order_by(OrderRow.id.desc()).limit(NAME_CANDIDATES)
+        return stmt.order_by(text("created_at DESC, order_id DESC")).limit(NAME_CANDIDATES)
 
 
 def _summary(row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS

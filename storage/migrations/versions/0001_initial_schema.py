@@ -170,7 +170,9 @@ def _create_name_search() -> None:
     `berz*` a single index lookup instead of a merge of every word starting with it.
     PostgreSQL: a GIN index over every 1-6 letter prefix of each word, so that a typed word (cut to 6
     letters) is one exact index key; a `:*` prefix query on a plain tsvector walked every matching key
-    (measured at 1M orders: 16 ms p95 for partial names, against 2-3 ms with exact prefix keys).
+    (measured at 1M orders: 16 ms p95 for partial names, against 2-3 ms with exact prefix keys). The index
+    sits on `order_names`, a narrow copy of (id, created_at, name) kept by a trigger: its pages stay in
+    memory where the wide order rows would not, and the newest matches are sorted there.
     """
     if op.get_bind().dialect.name == "sqlite":
         op.execute(
@@ -200,7 +202,26 @@ def _create_name_search() -> None:
             "FROM unnest(string_to_array(name, ' ')) AS word, generate_series(1, least(6, length(word))) AS n "
             "WHERE word <> '' $$"
         )
-        op.execute("CREATE INDEX ix_orders_name_prefixes ON orders USING gin (returnbot_name_prefixes(search_name))")
+        op.execute(
+            "CREATE TABLE order_names ("
+            "order_id integer PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE, "
+            "created_at timestamptz NOT NULL, search_name varchar(255) NOT NULL)"
+        )
+        op.execute(
+            "CREATE INDEX ix_order_names_prefixes ON order_names USING gin (returnbot_name_prefixes(search_name))"
+        )
+        op.execute(
+            "CREATE FUNCTION returnbot_sync_order_name() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO order_names (order_id, created_at, search_name) "
+            "VALUES (NEW.id, NEW.created_at, NEW.search_name) "
+            "ON CONFLICT (order_id) DO UPDATE "
+            "SET created_at = EXCLUDED.created_at, search_name = EXCLUDED.search_name; "
+            "RETURN NULL; END $$"
+        )
+        op.execute(
+            "CREATE TRIGGER orders_name_sync AFTER INSERT OR UPDATE OF search_name, created_at ON orders "
+            "FOR EACH ROW EXECUTE FUNCTION returnbot_sync_order_name()"
+        )
 
 
 def downgrade() -> None:
@@ -209,7 +230,9 @@ def downgrade() -> None:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS order_name_fts")
     else:
-        op.execute("DROP INDEX IF EXISTS ix_orders_name_prefixes")
+        op.execute("DROP TRIGGER IF EXISTS orders_name_sync ON orders")
+        op.execute("DROP FUNCTION IF EXISTS returnbot_sync_order_name()")
+        op.execute("DROP TABLE IF EXISTS order_names")
         op.execute("DROP FUNCTION IF EXISTS returnbot_name_prefixes(text)")
     for table in (
         "line_items",
