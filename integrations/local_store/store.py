@@ -24,7 +24,7 @@ from commands.money import Money
 from storage.db import Database
 from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
 
-# A name query matching more orders than this is answered from the most recently imported ones: the
+# On SQLite a name query matching more orders than this is answered from the most recently imported ones: the
 # agent sees "more matches, be more specific" rather than the database sorting half the table.
 NAME_CANDIDATES = 50
 PREFIX_KEY_LENGTH = 6  # PostgreSQL's name index holds each word's prefixes up to this length
@@ -51,7 +51,7 @@ class LocalStore:
         self.db = db
 
     def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
-        stmt = self._search(query)
+        stmt = self._search(query, limit)
         if stmt is None:
             return []
         stmt = stmt.order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(limit)
@@ -92,7 +92,7 @@ class LocalStore:
         """Nothing to write: the bot's own `return_cases` table is the local record of a return."""
         return ""
 
-    def _search(self, query: OrderQuery) -> Select | None:
+    def _search(self, query: OrderQuery, limit: int) -> Select | None:
         base = select(*_SUMMARY_COLUMNS)
         match query.kind:
             case SearchKind.NUMBER:
@@ -103,9 +103,9 @@ class LocalStore:
                 ids = select(FulfillmentRow.order_id).where(FulfillmentRow.tracking_number == query.value)
                 return base.where(OrderRow.id.in_(ids))
             case SearchKind.NAME:
-                return base.where(OrderRow.id.in_(self._name_candidates(query.value)))
+                return base.where(OrderRow.id.in_(self._name_candidates(query.value, limit)))
 
-    def _name_candidates(self, folded: str) -> Select:
+    def _name_candidates(self, folded: str, limit: int) -> Select:
         words = folded.split()
         if self.db.dialect == "sqlite":
             # every word is a prefix: "jani berz" finds "janis berzins"; quoting keeps FTS syntax out
@@ -133,7 +133,8 @@ class LocalStore:
                     prefixes=prefixes
                 )
             )
-        return stmt.order_by(text("created_at DESC, order_id DESC")).limit(NAME_CANDIDATES)
+        # sorted by date already: exactly the orders the pick list shows, and no wide order row more
+        return stmt.order_by(text("created_at DESC, order_id DESC")).limit(limit)
 
 
 def _summary(row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
