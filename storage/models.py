@@ -246,3 +246,43 @@ class SerialRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RefundRequestRow(Base):
+    """A refund waiting for, or past, a team lead's decision (see storage.refunds).
+
+    status: pending_approval -> approved -> executing -> succeeded | failed, pending_approval -> rejected,
+    failed -> executing (retry). Amount, lines and shipping are frozen at creation: what was approved is
+    what is sent, under `idempotency_key`, on every attempt.
+    """
+
+    __tablename__ = "refund_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store: Mapped[str] = mapped_column(String(16))  # "local" | "shopify": whose ids order_id holds
+    order_id: Mapped[str] = mapped_column(String(128), index=True)
+    order_name: Mapped[str] = mapped_column(String(64))
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [{line_item_id, name, quantity}]
+    shipping: Mapped[Decimal] = mapped_column(Amount())
+    restock: Mapped[str] = mapped_column(String(16))  # RETURN | CANCEL | NO_RESTOCK (Shopify's restock types)
+    amount: Mapped[Decimal] = mapped_column(Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str] = mapped_column(Text, default="")
+    notify_customer: Mapped[bool] = mapped_column(default=True)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(24))
+    decided_by: Mapped[str | None] = mapped_column(String(64))  # Slack user id, or "auto"
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reject_reason: Mapped[str] = mapped_column(Text, default="")
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)  # the store's refund idempotency key
+    store_refund_id: Mapped[str] = mapped_column(String(128), default="")
+    failure: Mapped[str] = mapped_column(Text, default="")  # why the last attempt failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    slack_channel: Mapped[str] = mapped_column(String(64), default="")
+    slack_thread_ts: Mapped[str] = mapped_column(String(32), default="")
+    slack_approval_ts: Mapped[str] = mapped_column(String(32), default="")  # the message with the buttons
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_refund_requests_status_created", "status", "created_at"),)
