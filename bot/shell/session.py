@@ -46,7 +46,8 @@ def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     users = {USER_ID: {"name": USER_NAME, "real_name": "Support Agent"}}
     with FakeSlack(users=users) as fake:
         secret = secrets.token_hex(16)
-        app = create_app(BotContext(services, worker), make_client("xoxb-shell", fake.url), secret)
+        ctx = BotContext(services, worker, overdue_days=settings.RETURN_REMINDER_DAYS)
+        app = create_app(ctx, make_client("xoxb-shell", fake.url), secret)
         shell = Shell(app, fake, worker, secret, stdout, interactive=stdin.isatty())
         shell.greet(services)
         shell.run(_lines(stdin, stdout, interactive=stdin.isatty()))
