@@ -113,8 +113,9 @@ def test_manifest_declares_exactly_the_commands_the_app_handles(db) -> None:
     assert {"commands", "chat:write"} <= set(manifest["oauth_config"]["scopes"]["bot"])
 
     services = Services(db, LocalStore(db))
+    worker = WorkerPool()
     with FakeSlack() as fake:
-        app = create_app(BotContext(services, WorkerPool()), make_client("xoxb-t", fake.url), signing_secret=None)
+        app = create_app(BotContext(services, worker), make_client("xoxb-t", fake.url), signing_secret=None)
 
         def handled(command: str) -> bool:
             body = slash_command_form(command, "", "U1", "C1", fake.response_url())
@@ -123,6 +124,7 @@ def test_manifest_declares_exactly_the_commands_the_app_handles(db) -> None:
         assert declared == {"/order", "/return", "/returns"}
         assert all(handled(c) for c in declared)
         assert not handled("/not-a-command")
+        worker.wait_idle()  # `/returns` answers from the pool: while the fake Slack is still there
 
 
 def test_shell_fills_the_return_form_and_saves_the_label(tmp_path: Path) -> None:
