@@ -127,7 +127,11 @@ class Opened:
 
 def draft_return(services: Services, order_id: str) -> ReturnDraft:
     """The reversed shipment of an order; a UserError says why nothing can be returned."""
-    order = get_order(services, order_id)
+    return draft_for(services, get_order(services, order_id))
+
+
+def draft_for(services: Services, order: Order) -> ReturnDraft:
+    """The same for an order already read from the store (no second read)."""
     if order.cancelled:
         raise UserError(f"Order {order.name} was cancelled: there is nothing to return.")
     shipped = [li for li in order.line_items if li.fulfillment_status == FulfillmentStatus.FULFILLED]

@@ -19,7 +19,7 @@ from bot.views.order_card import order_card_text
 from bot.views.returns import label_message, message_modal, return_modal, returns_list
 from commands import lookup, returns
 from commands.errors import UserError
-from commands.model import Address
+from commands.model import Address, Order
 
 _ADDRESS_BLOCKS = {
     BlockId.R_NAME: "name", BlockId.R_STREET: "street", BlockId.R_ZIP: "postcode", BlockId.R_CITY: "city",
@@ -47,7 +47,7 @@ def register(app: App, ctx: BotContext) -> None:
         if choice == ReturnMenu.EDIT:
             job = partial(open_modal, ctx, client, body["trigger_id"], order_id, channel, thread_ts)
         else:
-            job = partial(instant, ctx, client, respond, order_id, user, channel, thread_ts)
+            job = partial(instant_for_order, ctx, client, order_id, user, channel, thread_ts)
         if not in_background(ctx.worker, respond, job):
             respond(text=BUSY, response_type="ephemeral", replace_original=False)
 
@@ -128,15 +128,22 @@ def fill_modal(ctx: BotContext, client: WebClient, view_id: str, order_id: str, 
     except UserError as exc:
         client.views_update(view_id=view_id, view=message_modal("Return", exc.message))
         return
-    meta = {"o": order_id, "c": channel, "t": thread, "e": bool(draft.order.email),
+    show_form(client, view_id, draft, channel, thread)
+
+
+def show_form(client: WebClient, view_id: str, draft: returns.ReturnDraft, channel: str, thread: str) -> None:
+    meta = {"o": draft.order.ref.id, "c": channel, "t": thread, "e": bool(draft.order.email),
             "i": [[i.line_item_id, i.quantity, i.name] for i in draft.items[:20]]}  # fmt: skip
     client.views_update(view_id=view_id, view=return_modal(draft, returns.default_form(draft), meta))
 
 
+def instant_for_order(ctx: BotContext, client: WebClient, order_id: str, user: str, channel: str, thread: str) -> None:
+    instant(ctx, client, returns.draft_return(ctx.services, order_id), user, channel, thread)
+
+
 def instant(
-    ctx: BotContext, client: WebClient, respond: Respond, order_id: str, user: str, channel: str, thread: str
+    ctx: BotContext, client: WebClient, draft: returns.ReturnDraft, user: str, channel: str, thread: str
 ) -> None:
-    draft = returns.draft_return(ctx.services, order_id)
     form = returns.default_form(draft)
     errors = returns.form_errors(draft, form, ctx.services.clock().date())
     if errors:
@@ -172,7 +179,12 @@ def void_label(ctx: BotContext, client: WebClient, rma: str, body: dict) -> None
 def post_card(
     ctx: BotContext, client: WebClient, respond: Respond, channel: str, user: str, order_id: str
 ) -> str | None:
-    order = lookup.get_order(ctx.services, order_id)
+    return post_order_card(ctx, client, respond, channel, user, lookup.get_order(ctx.services, order_id))
+
+
+def post_order_card(
+    ctx: BotContext, client: WebClient, respond: Respond, channel: str, user: str, order: Order
+) -> str | None:
     return post_in_channel(client, respond, channel, order_card_text(order), card(ctx, order, user))
 
 
@@ -190,20 +202,20 @@ def return_from_command(
                     f"Several orders match {lookup.describe(result.query)} ({names}): use the order number."
                 )
             raise UserError(lookup.no_match_message(result, ctx.store_label))
-        order_id = result.order.ref.id
-        returns.draft_return(ctx.services, order_id)  # says at once when there is nothing to return
+        # one read of the order serves the check, the card and the return: says at once when nothing can return
+        draft = returns.draft_for(ctx.services, result.order)
     except UserError as exc:
         if view_id is None:
             raise
         client.views_update(view_id=view_id, view=message_modal("Return", exc.message))
         return
-    card_ts = post_card(ctx, client, respond, channel, user, order_id)
+    card_ts = post_order_card(ctx, client, respond, channel, user, result.order)
     if card_ts is None:
         return  # the bot may not post here: the agent was told why
     if view_id is None:
-        instant(ctx, client, respond, order_id, user, channel, card_ts)
+        instant(ctx, client, draft, user, channel, card_ts)
     else:
-        fill_modal(ctx, client, view_id, order_id, channel, card_ts)
+        show_form(client, view_id, draft, channel, card_ts)
 
 
 def show_returns(ctx: BotContext, respond: Respond, which: str, user: str) -> None:
