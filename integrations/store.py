@@ -5,11 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from commands.model import Order, OrderQuery, OrderSummary
+from commands.model import Order, OrderQuery, OrderSummary, RefundChoice, RefundPlan, RefundQuote, StoreRefund
 
 
 class StoreError(Exception):
     """A store failed in a way a support agent should be told about; the message is fit to show."""
+
+
+class RefundRefused(StoreError):
+    """The store said no to a refund (over-refunding, a line already refunded, ...): nothing moved."""
+
+
+class RefundOutcomeUnknown(StoreError):
+    """The store did not answer in time: the refund may or may not have happened. Retrying with the same
+    idempotency key is safe; it never refunds twice."""
 
 
 class Store(Protocol):
@@ -39,4 +48,14 @@ class Store(Protocol):
         """Record a return of `items` (line item id as in Order.line_items, quantity, reason note) shipped back
         under this tracking; safe to call again with the same items. Returns the store's return id ("" when the
         store keeps no returns of its own)."""
+        ...
+
+    def refund_quote(self, order_id: str, choice: RefundChoice) -> RefundQuote:
+        """What `choice` would refund now, with every line's refundable quantity and the ceilings. Never writes.
+        An empty choice gives the ceilings alone (amount zero). Raises StoreError when the order is gone."""
+        ...
+
+    def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
+        """Refund as planned, at most once per key: a repeat with the same key returns the first refund.
+        Raises RefundRefused when the store declines, RefundOutcomeUnknown when it may have happened."""
         ...
