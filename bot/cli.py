@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.services import StartupError, build_services, open_database
 
 EXIT_CONFIG = 2
+EXIT_USAGE = 2  # as argparse exits on a bad command line
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
     imp = sub.add_parser("import-orders", help="load a Shopify orders export (CSV) into the local store")
     imp.add_argument("file", type=Path)
     imp.set_defaults(handler=_import_orders)
+
+    audit = sub.add_parser("audit", help="print an order's audit trail: who did what, oldest first")
+    audit.add_argument("--order", required=True, help="the order's name or number: #1001 or 1001")
+    audit.set_defaults(handler=_audit)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -148,6 +156,65 @@ def _progress_printer(total_bytes: int) -> Callable[[int, int | None], None]:
         print(f"\r{rows:,} rows read{share}", end="", file=sys.stderr, flush=True)
 
     return show
+
+
+def _audit(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.audit import events_for_order
+
+    order_name = order_name_of(args.order)
+    if not order_name:
+        print("audit: --order needs an order name or number, like #1001", file=sys.stderr)
+        return EXIT_USAGE
+    db = open_database(settings)
+    try:
+        with db.session() as session:
+            lines = [
+                audit_line(e.at, e.actor, e.action, e.subject, e.details) for e in events_for_order(session, order_name)
+            ]
+    finally:
+        db.dispose()
+    print("\n".join(lines) if lines else f"No audit events for {order_name}.")
+    return 0
+
+
+def order_name_of(text: str) -> str:
+    """`1001` and `#1001` both mean the order named #1001; other names are taken as written ("" when empty)."""
+    name = text.strip()
+    return f"#{name}" if name.isascii() and name.isdigit() else ("" if name == "#" else name)
+
+
+# details shown in words, in this order; the rest follow as `key value`
+_DETAIL_LABELS = {"attempt": "attempt", "reason": "reason", "failure": "failure", "store_refund_id": "store refund"}
+_NOT_SHOWN = ("order", "amount", "currency")  # the order is the one asked for; the amount comes first
+
+
+def audit_line(at: datetime, actor: str, action: str, subject: str, details: dict[str, Any]) -> str:
+    """One event on one line: `2026-10-01 10:00:00 UTC  U123  refund.approved  refund_request:1  12.50 EUR`."""
+    when = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "  ".join(part for part in (when, actor, action, subject, _details_text(details)) if part)
+
+
+def _details_text(details: dict[str, Any]) -> str:
+    parts = []
+    if details.get("amount") is not None:
+        parts.append(f"{details['amount']} {details.get('currency', '')}".strip())
+    for key, label in _DETAIL_LABELS.items():
+        if key in details:
+            parts.append(f"{label} {_value(details[key])}")
+    rest = sorted(k for k in details if k not in _DETAIL_LABELS and k not in _NOT_SHOWN)
+    parts.extend(f"{key.replace('_', ' ')} {_value(details[key])}" for key in rest)
+    return ", ".join(parts)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, str):
+        # one event, one line: a failure message may span lines
+        return " ".join(value.split()) or '""'
+    if value is None:
+        return "-"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict | list) else str(value)
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:

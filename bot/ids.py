@@ -16,6 +16,16 @@ class ActionId(enum.StrEnum):
     RETURN_ITEM_QUANTITY = "quantity"
     RETURN_ITEM_REASON = "reason"
     RETURN_FIELD = "value"
+    # refunds
+    REFUND_OPEN = "refund_open"
+    REFUND_APPROVE = "refund_approve"
+    REFUND_REJECT = "refund_reject"
+    REFUND_RETRY = "refund_retry"
+    REFUND_REPOST = "refund_repost"
+    # inputs of the refund modal: a change of these recomputes the total
+    REFUND_QUANTITY = "refund_quantity"
+    REFUND_RECALC = "refund_recalc"
+    REFUND_FIELD = "refund_value"
 
 
 class ReturnMenu(enum.StrEnum):
@@ -27,6 +37,8 @@ class ReturnMenu(enum.StrEnum):
 
 class CallbackId(enum.StrEnum):
     RETURN_MODAL = "return_modal"
+    REFUND_MODAL = "refund_modal"
+    REFUND_REJECT_MODAL = "refund_reject_modal"
 
 
 class BlockId(enum.StrEnum):
@@ -52,6 +64,20 @@ class BlockId(enum.StrEnum):
     R_PICKUP_DATE = "r_pickup_date"
     R_PICKUP_PHONE = "r_pickup_phone"
     R_EMAIL = "r_email"
+    # refund modal
+    F_INTRO = "f_intro"
+    F_SHIPPING = "f_shipping"
+    F_RESTOCK = "f_restock"
+    F_TOTAL = "f_total"
+    F_AMOUNT = "f_amount"
+    F_REASON = "f_reason"
+    F_NOTE = "f_note"
+    F_NOTIFY = "f_notify"
+    F_REJECT_REASON = "f_reject_reason"
+    # refund messages
+    REFUND_FACTS = "refund_facts"
+    REFUND_STATUS = "refund_status"
+    REFUND_ACTIONS = "refund_actions"
 
 
 def item_block_id(index: int, field: str) -> str:
@@ -60,3 +86,7 @@ def item_block_id(index: int, field: str) -> str:
 
 def pick_block_id(index: int) -> str:
     return f"pick_{index}"
+
+
+def refund_line_block_id(index: int) -> str:
+    return f"f_line_{index}"

@@ -33,7 +33,7 @@ def build_app(settings: Settings, services: Services, worker: WorkerPool, *, htt
     client = make_client(settings.SLACK_BOT_TOKEN, settings.slack_api_url)
     secret = settings.SLACK_SIGNING_SECRET if http else None
     try:
-        ctx = BotContext(services, worker, overdue_days=settings.RETURN_REMINDER_DAYS)
+        ctx = BotContext.from_settings(settings, services, worker)
         return create_app(ctx, client, secret)
     except BoltError as exc:  # auth.test refused the token
         raise StartupError(f"SLACK_BOT_TOKEN: Slack refused the token ({exc})") from exc

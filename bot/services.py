@@ -44,7 +44,8 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
     else:
         if db.dialect == "sqlite":
             _seed_demo(db)
-        store = LocalStore(db)
+        # the services' clock, looked up at each refund: whoever replaces `services.clock` stamps refunds too
+        store = LocalStore(db, clock=lambda: services.clock())
     services = Services(db=db, store=store, mailer=mailer_from_settings(settings.SMTP_URL, settings.OUTBOX_DIR))
     services.carrier = _carrier(settings, services)
     services.returns = ReturnSettings(address=_return_address(settings), email=settings.RETURN_ADDRESS_EMAIL,

@@ -6,4 +6,5 @@ BOT_SCOPES = {
     "commands": "slash commands",
     "chat:write": "post order cards and replies",
     "files:write": "put return labels into order threads",
+    "usergroups:read": "know who is in APPROVER_USERGROUP (the team leads who approve refunds)",
 }

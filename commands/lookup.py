@@ -85,6 +85,17 @@ def look_up(services: Services, text: str) -> LookupResult:
     return LookupResult(query, None, found[:PICK_LIST_SIZE], more=len(found) > PICK_LIST_SIZE, note=note)
 
 
+def single_order(services: Services, text: str) -> Order:
+    """The one order `text` names, for commands that act on an order; several or none is a UserError."""
+    result = look_up(services, text)
+    if result.order is not None:
+        return result.order
+    if result.matches:
+        names = ", ".join(m.ref.name for m in result.matches)
+        raise UserError(f"Several orders match {describe(result.query)} ({names}): use the order number.")
+    raise UserError(no_match_message(result, services.store.name))
+
+
 def get_order(services: Services, order_id: str) -> Order:
     with store_errors_as_user_errors():
         order = services.store.get_order(order_id)

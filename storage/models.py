@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import Amount, UTCDateTime
@@ -44,6 +44,8 @@ class OrderRow(Base):
     total: Mapped[Decimal] = mapped_column(Amount())
     refunded: Mapped[Decimal] = mapped_column(Amount())
     outstanding: Mapped[Decimal] = mapped_column(Amount())
+    # shipping given back by the bot's refunds (the export's refunds are order-level only: they never count here)
+    refunded_shipping: Mapped[Decimal] = mapped_column(Amount(), default=Decimal(0), server_default="0")
     financial_status: Mapped[str] = mapped_column(String(32))
     fulfillment_status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -119,6 +121,8 @@ class LineItemRow(Base):
     name: Mapped[str] = mapped_column(String(512))
     sku: Mapped[str] = mapped_column(String(255), default="")
     quantity: Mapped[int] = mapped_column(Integer)
+    # units refunded by the bot; the Shopify export has only order-level refunds, so imports start at 0
+    refunded_quantity: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     price: Mapped[Decimal] = mapped_column(Amount())
     compare_at_price: Mapped[Decimal | None] = mapped_column(Amount())
     discount: Mapped[Decimal] = mapped_column(Amount())
@@ -144,6 +148,8 @@ class TransactionRow(Base):
     gateway: Mapped[str] = mapped_column(String(128), default="")
     reference: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # set on refunds the bot recorded: the store's idempotency key, so a retried refund is recorded once
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     order: Mapped[OrderRow] = relationship(back_populates="transactions")
 
@@ -178,6 +184,10 @@ class AuditEventRow(Base):
     action: Mapped[str] = mapped_column(String(64))
     subject: Mapped[str] = mapped_column(String(128), index=True)  # e.g. "order:#1001"
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the order an event is about ("#1001"), copied from the `order` detail or an "order:" subject by
+    # storage.audit.record: an order's history is then one index lookup on both databases, where filtering
+    # the JSON would need different SQL on each (and no index on SQLite)
+    order_name: Mapped[str | None] = mapped_column(String(64), index=True)
 
 
 class ReturnCaseRow(Base):
@@ -270,6 +280,10 @@ class RefundRequestRow(Base):
     reason: Mapped[str] = mapped_column(String(255))
     note: Mapped[str] = mapped_column(Text, default="")
     notify_customer: Mapped[bool] = mapped_column(default=True)
+    # the planned refund transactions, [{"gateway", "amount" (a string), "parent_id"}], frozen with the request
+    transactions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    # the refund form's submission: a form submitted twice (or redelivered by Slack) makes one request
+    submission_key: Mapped[str | None] = mapped_column(String(128), unique=True)
     requested_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(24))
     decided_by: Mapped[str | None] = mapped_column(String(64))  # Slack user id, or "auto"
@@ -281,6 +295,8 @@ class RefundRequestRow(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     slack_channel: Mapped[str] = mapped_column(String(64), default="")
     slack_thread_ts: Mapped[str] = mapped_column(String(32), default="")
+    # where the message with the buttons is (an approvals channel may not be the request's thread)
+    slack_approval_channel: Mapped[str] = mapped_column(String(64), default="", server_default="")
     slack_approval_ts: Mapped[str] = mapped_column(String(32), default="")  # the message with the buttons
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

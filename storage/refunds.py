@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import audit
@@ -72,6 +73,16 @@ class RefundLine:
     line_item_id: str
     name: str
     quantity: int
+    restock: str = "NO_RESTOCK"  # this line's restock type: RETURN for shipped units, CANCEL for the others
+
+
+@dataclass(frozen=True)
+class PlannedPayment:
+    """One payment the money goes back to, as planned when the request was made."""
+
+    gateway: str
+    amount: Decimal
+    parent_id: str = ""  # the store's id of the sale or capture being refunded
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class RefundDraft:
     reason: str
     note: str = ""
     notify_customer: bool = True
+    # how the amount goes back; frozen so that every attempt sends the store the same parameters
+    transactions: tuple[PlannedPayment, ...] = ()
 
     def __post_init__(self) -> None:
         if self.store not in STORES:
@@ -110,6 +123,13 @@ class RefundDraft:
                 raise ValueError(f"a refund line needs a line item and a positive quantity: {line!r}")
         if not self.lines and self.shipping == 0:
             raise ValueError("a refund needs lines or shipping")
+        for line in self.lines:
+            if line.restock not in RESTOCK_TYPES:
+                raise ValueError(f"restock must be one of {RESTOCK_TYPES}, got {line.restock!r}")
+        for payment in self.transactions:
+            _check_money("a payment's amount", payment.amount, positive=True)
+        if self.transactions and sum(p.amount for p in self.transactions) != self.amount:
+            raise ValueError("the planned payments must add up to the amount")
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,7 @@ class RefundRequestView:
     reason: str
     note: str
     notify_customer: bool
+    transactions: tuple[PlannedPayment, ...]
     requested_by: str
     status: str
     decided_by: str | None
@@ -137,6 +158,7 @@ class RefundRequestView:
     attempts: int
     slack_channel: str
     slack_thread_ts: str
+    slack_approval_channel: str
     slack_approval_ts: str
     created_at: datetime
     updated_at: datetime
@@ -181,10 +203,36 @@ def create(
     slack_thread_ts: str = "",
 ) -> RefundRequestView:
     """Record a request (pending, or approved by "auto" when the caller's policy allows it)."""
+    return create_once(
+        db, draft, requested_by=requested_by, at=at, auto_approved=auto_approved, slack_channel=slack_channel,
+        slack_thread_ts=slack_thread_ts,
+    )[0]  # fmt: skip
+
+
+def create_once(
+    db: Database,
+    draft: RefundDraft,
+    *,
+    requested_by: str,
+    at: datetime,
+    auto_approved: bool = False,
+    slack_channel: str = "",
+    slack_thread_ts: str = "",
+    submission_key: str | None = None,
+) -> tuple[RefundRequestView, bool]:
+    """`create`, once per `submission_key` (a form submitted twice, or retried by Slack): the second call gets
+    the first request and False. The unique key in the database decides, also between two instances."""
     _check_person(requested_by)
+    if submission_key is not None:
+        earlier = _by_submission(db, submission_key)
+        if earlier is not None:
+            return earlier, False
     row = R(
-        store=draft.store, order_id=draft.order_id, order_name=draft.order_name,
-        lines=[{"line_item_id": li.line_item_id, "name": li.name, "quantity": li.quantity} for li in draft.lines],
+        store=draft.store, order_id=draft.order_id, order_name=draft.order_name, submission_key=submission_key,
+        lines=[{"line_item_id": li.line_item_id, "name": li.name, "quantity": li.quantity, "restock": li.restock}
+               for li in draft.lines],
+        transactions=[{"gateway": p.gateway, "amount": _money(p.amount), "parent_id": p.parent_id}
+                      for p in draft.transactions],
         shipping=draft.shipping, restock=draft.restock, amount=draft.amount, currency=draft.currency,
         reason=draft.reason, note=draft.note, notify_customer=draft.notify_customer, requested_by=requested_by,
         status=APPROVED if auto_approved else PENDING_APPROVAL,
@@ -192,15 +240,28 @@ def create(
         # made once, here, and sent on every attempt: the store then refunds at most once per request
         idempotency_key=str(uuid.uuid4()),
         store_refund_id="", failure="", attempts=0, slack_channel=slack_channel, slack_thread_ts=slack_thread_ts,
-        slack_approval_ts="", created_at=at, updated_at=at,
+        slack_approval_channel="", slack_approval_ts="", created_at=at, updated_at=at,
     )  # fmt: skip
-    with db.session(write=True) as s:
-        s.add(row)
-        s.flush()  # the id names the audit subject
-        _audit(s, row, at=at, actor=requested_by, action="refund.requested", auto_approved=auto_approved)
-        if auto_approved:
-            _audit(s, row, at=at, actor=AUTO, action="refund.approved")
-        return _view(row)
+    try:
+        with db.session(write=True) as s:
+            s.add(row)
+            s.flush()  # the id names the audit subject
+            _audit(s, row, at=at, actor=requested_by, action="refund.requested", auto_approved=auto_approved)
+            if auto_approved:
+                _audit(s, row, at=at, actor=AUTO, action="refund.approved")
+            return _view(row), True
+    except IntegrityError:
+        # the same submission committed by another instance between our look and our insert
+        earlier = _by_submission(db, submission_key) if submission_key is not None else None
+        if earlier is None:
+            raise
+        return earlier, False
+
+
+def _by_submission(db: Database, submission_key: str) -> RefundRequestView | None:
+    with db.session() as s:
+        row = s.scalars(select(R).where(R.submission_key == submission_key)).first()
+        return _view(row) if row is not None else None
 
 
 # -- deciding ----------------------------------------------------------------------------------------
@@ -312,7 +373,7 @@ def set_approval_message(db: Database, request_id: int, *, channel: str, ts: str
         stmt = (
             update(R)
             .where(R.id == request_id, R.slack_approval_ts == "")
-            .values(slack_channel=channel, slack_approval_ts=ts, updated_at=at)
+            .values(slack_approval_channel=channel, slack_approval_ts=ts, updated_at=at)
             .execution_options(synchronize_session=False)
         )
         return s.execute(stmt).rowcount == 1
@@ -389,13 +450,20 @@ def _money(value: Decimal) -> str:
 def _view(row: RefundRequestRow) -> RefundRequestView:
     return RefundRequestView(
         id=row.id, store=row.store, order_id=row.order_id, order_name=row.order_name,
-        lines=tuple(RefundLine(str(li["line_item_id"]), li["name"], int(li["quantity"])) for li in row.lines),
+        lines=tuple(
+            RefundLine(str(li["line_item_id"]), li["name"], int(li["quantity"]), li.get("restock", "NO_RESTOCK"))
+            for li in row.lines
+        ),
+        transactions=tuple(
+            PlannedPayment(p["gateway"], Decimal(p["amount"]), p.get("parent_id", "")) for p in row.transactions or ()
+        ),
         shipping=_canonical(row.shipping), restock=row.restock, amount=_canonical(row.amount), currency=row.currency,
         reason=row.reason, note=row.note, notify_customer=row.notify_customer, requested_by=row.requested_by,
         status=row.status, decided_by=row.decided_by, decided_at=row.decided_at, reject_reason=row.reject_reason,
         idempotency_key=row.idempotency_key, store_refund_id=row.store_refund_id, failure=row.failure,
         attempts=row.attempts, slack_channel=row.slack_channel, slack_thread_ts=row.slack_thread_ts,
-        slack_approval_ts=row.slack_approval_ts, created_at=row.created_at, updated_at=row.updated_at,
+        slack_approval_channel=row.slack_approval_channel, slack_approval_ts=row.slack_approval_ts,
+        created_at=row.created_at, updated_at=row.updated_at,
     )  # fmt: skip
 
 

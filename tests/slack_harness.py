@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from bot.app import create_app, make_client
-from bot.context import BotContext
+from bot.context import BotContext, RefundSetup
 from bot.http_server import SlackHTTPServer
 from bot.runtime import health_check
 from bot.slack_standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
@@ -19,7 +19,9 @@ from commands.services import Services
 SIGNING_SECRET = "test-signing-secret"
 AGENT = "U0AGENT01"
 LEAD = "U0LEAD001"
+LEAD2 = "U0LEAD002"
 CHANNEL = "C0SUPPORT1"
+APPROVALS = "C0APPROVE1"
 
 
 @dataclass
@@ -79,10 +81,18 @@ class SlackHarness:
         self.fake.stop()
 
 
-def start_harness(services: Services, *, worker: WorkerPool | None = None) -> SlackHarness:
-    fake = FakeSlack(users={AGENT: {"name": "agent"}, LEAD: {"name": "lead"}}).start()
+def start_harness(
+    services: Services,
+    *,
+    worker: WorkerPool | None = None,
+    refunds: RefundSetup | None = None,
+    usergroups: dict[str, list[str]] | None = None,
+) -> SlackHarness:
+    users = {AGENT: {"name": "agent"}, LEAD: {"name": "lead"}, LEAD2: {"name": "lead2"}}
+    fake = FakeSlack(users=users, usergroups=usergroups).start()
     worker = worker or WorkerPool(workers=4)
-    app = create_app(BotContext(services, worker), make_client("xoxb-test", fake.url), SIGNING_SECRET)
+    ctx = BotContext(services, worker, refunds=refunds or RefundSetup())
+    app = create_app(ctx, make_client("xoxb-test", fake.url), SIGNING_SECRET)
     server = SlackHTTPServer(("127.0.0.1", 0), app, health_check(services))
     server.start_in_thread()
     return SlackHarness(services, fake, worker, server)

@@ -32,11 +32,14 @@ def _cards(harness: SlackHarness, queries: list[str]) -> list[list[dict]]:
 
 
 def _without_ids(blocks: list[dict]) -> list[dict]:
-    """The card as a person sees it: the menu's option values carry each store's own order id."""
+    """The card as a person sees it: the menu's option values and the buttons' values carry each store's own
+    order id."""
     for block in blocks:
         for element in block.get("elements", []):
             for option in element.get("options", []):
                 option["value"] = option["value"].split("|")[0]
+            if element.get("type") == "button":
+                element.pop("value", None)
     return blocks
 
 

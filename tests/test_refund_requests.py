@@ -345,7 +345,7 @@ def test_the_approval_message_is_remembered_once(db: Database) -> None:
     assert refunds.set_approval_message(db, request.id, channel="C9", ts="111.1", at=t(1))
     assert not refunds.set_approval_message(db, request.id, channel="C9", ts="222.2", at=t(2))
     stored = refunds.get(db, request.id)
-    assert (stored.slack_channel, stored.slack_approval_ts) == ("C9", "111.1")
+    assert (stored.slack_approval_channel, stored.slack_approval_ts) == ("C9", "111.1")
 
 
 def test_reads_by_order_and_by_status(db: Database) -> None:

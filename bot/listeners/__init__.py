@@ -5,9 +5,10 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.context import BotContext
-from bot.listeners import order_lookup, returns
+from bot.listeners import order_lookup, refunds, returns
 
 
 def register(app: App, ctx: BotContext) -> None:
     order_lookup.register(app, ctx)
     returns.register(app, ctx)
+    refunds.register(app, ctx)

@@ -12,7 +12,7 @@ from bot.ids import ActionId
 from bot.replies import BUSY, in_background, post_in_channel
 from bot.views.order_card import order_card, order_card_text
 from bot.views.pick_list import pick_list, pick_list_text
-from commands import lookup, returns
+from commands import lookup, refunds, returns
 from commands.errors import UserError
 from commands.model import Order
 
@@ -69,4 +69,10 @@ def card(ctx: BotContext, order: Order, user: str) -> list[dict]:
     """The order card with what can be done with the order now."""
     services = ctx.services
     cases = returns.cases_for_order(services.db, order.ref.id)
-    return order_card(order, requested_by=user, can_return=returns.can_return(services, order), cases=cases)
+    return order_card(
+        order,
+        requested_by=user,
+        can_return=returns.can_return(services, order),
+        can_refund=refunds.can_refund(order),
+        cases=cases,
+    )

@@ -115,10 +115,10 @@ def open_modal(ctx: BotContext, client: WebClient, trigger_id: str, order_id: st
     fill_modal(ctx, client, open_loading(client, trigger_id), order_id, channel, thread)
 
 
-def open_loading(client: WebClient, trigger_id: str) -> str:
+def open_loading(client: WebClient, trigger_id: str, title: str = "Return") -> str:
     """Open the modal at once, while the trigger is fresh (about 3 s); the form follows."""
     return str(
-        client.views_open(trigger_id=trigger_id, view=message_modal("Return", "⏳ Reading the order…"))["view"]["id"]
+        client.views_open(trigger_id=trigger_id, view=message_modal(title, "⏳ Reading the order…"))["view"]["id"]
     )
 
 
@@ -194,22 +194,15 @@ def return_from_command(
 ) -> None:  # fmt: skip
     view_id = None if is_instant else open_loading(client, trigger_id)
     try:
-        result = lookup.look_up(ctx.services, query)
-        if result.order is None:
-            if result.matches:
-                names = ", ".join(m.ref.name for m in result.matches)
-                raise UserError(
-                    f"Several orders match {lookup.describe(result.query)} ({names}): use the order number."
-                )
-            raise UserError(lookup.no_match_message(result, ctx.store_label))
+        order = lookup.single_order(ctx.services, query)
         # one read of the order serves the check, the card and the return: says at once when nothing can return
-        draft = returns.draft_for(ctx.services, result.order)
+        draft = returns.draft_for(ctx.services, order)
     except UserError as exc:
         if view_id is None:
             raise
         client.views_update(view_id=view_id, view=message_modal("Return", exc.message))
         return
-    card_ts = post_order_card(ctx, client, respond, channel, user, result.order)
+    card_ts = post_order_card(ctx, client, respond, channel, user, order)
     if card_ts is None:
         return  # the bot may not post here: the agent was told why
     if view_id is None:

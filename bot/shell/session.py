@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.app import create_app, make_client
+from bot.approvers import Approvers
 from bot.config import Settings
 from bot.context import BotContext
 from bot.services import build_services
@@ -26,8 +28,13 @@ from commands.services import Services
 
 USER_ID = "U0SHELL01"
 USER_NAME = "agent"
+LEAD_ID = "U0SHELL02"
+LEAD_NAME = "lead"
 CHANNEL_ID = "C0SUPPORT1"
 CHANNEL_NAME = "support"
+# without APPROVALS_CHANNEL the shell plays the approvals channel too, with @lead as the team lead
+APPROVALS_ID = "C0APPROVALS"
+APPROVALS_NAME = "approvals"
 FILES_DIR = Path("files")
 
 HELP = """\
@@ -35,6 +42,8 @@ Type what you would type in Slack, for example:
   /order #1001          look up an order (also: an e-mail, a customer name, a tracking number)
   /return #1001 instant a return label at once (without "instant": the form)
   /returns              open returns
+  /refund #1001 [25.00] ask for a refund; a team lead approves it in #approvals
+  as lead / as agent    be the team lead (who approves refunds) or the agent again
   1                     press button [1] of the last message
   help                  this text
   quit                  leave (Ctrl-D works too)"""
@@ -43,23 +52,30 @@ Type what you would type in Slack, for example:
 def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
     services = build_services(settings)
     worker = WorkerPool()
-    users = {USER_ID: {"name": USER_NAME, "real_name": "Support Agent"}}
+    users = {USER_ID: {"name": USER_NAME, "real_name": "Support Agent"}, LEAD_ID: {"name": LEAD_NAME}}
     with FakeSlack(users=users) as fake:
         secret = secrets.token_hex(16)
-        ctx = BotContext(services, worker, overdue_days=settings.RETURN_REMINDER_DAYS)
+        ctx = _with_shell_approvals(BotContext.from_settings(settings, services, worker))
         app = create_app(ctx, make_client("xoxb-shell", fake.url), secret)
         shell = Shell(app, fake, worker, secret, stdout, interactive=stdin.isatty())
         shell.greet(services)
-        shell.run(_lines(stdin, stdout, interactive=stdin.isatty()))
+        shell.run(_lines(stdin, stdout, shell.prompt, interactive=stdin.isatty()))
     worker.shutdown()
     services.db.dispose()
     return 0
 
 
-def _lines(stdin: TextIO, stdout: TextIO, *, interactive: bool) -> Iterator[str]:
+def _with_shell_approvals(ctx: BotContext) -> BotContext:
+    if ctx.refunds.approvals_channel:
+        return ctx
+    setup = replace(ctx.refunds, approvals_channel=APPROVALS_ID, approvers=Approvers(user_ids=frozenset({LEAD_ID})))
+    return replace(ctx, refunds=setup)
+
+
+def _lines(stdin: TextIO, stdout: TextIO, prompt: Callable[[], str], *, interactive: bool) -> Iterator[str]:
     while True:
         if interactive:
-            stdout.write(f"{USER_NAME} in #{CHANNEL_NAME}> ")
+            stdout.write(prompt())
             stdout.flush()
         line = stdin.readline()
         if not line:
@@ -77,7 +93,8 @@ class Shell:
         self.interactive = interactive
         self.buttons: list[Clickable] = []
         self.seen = 0  # how many of the stand-in's calls have been shown
-        self.users = {USER_ID: USER_NAME}
+        self.users = {USER_ID: USER_NAME, LEAD_ID: LEAD_NAME}
+        self.user_id, self.user_name = USER_ID, USER_NAME  # who is typing: the agent, or the team lead
         self.modals = ModalDriver(self, USER_ID)
 
     # -- input --------------------------------------------------------------------------------------
@@ -101,6 +118,8 @@ class Shell:
             return
         if text in ("help", "?"):
             self.say(HELP)
+        elif text in ("as lead", "as agent"):
+            self.become(LEAD_ID if text == "as lead" else USER_ID)
         elif text.startswith("/"):
             command, _, arg = text.partition(" ")
             self.slash(command, arg.strip())
@@ -108,6 +127,15 @@ class Shell:
             self.click(int(text))
         else:
             self.say("Type a slash command such as /order #1001, a button number, or help.")
+
+    def prompt(self) -> str:
+        return f"{self.user_name} in #{CHANNEL_NAME}> "
+
+    def become(self, user_id: str) -> None:
+        self.user_id, self.user_name = user_id, self.users[user_id]
+        self.modals.user_id = user_id
+        role = "the team lead: you approve refunds in #approvals" if user_id == LEAD_ID else "the support agent"
+        self.say(f"You are now @{self.user_name}, {role}.")
 
     def read(self, prompt: str) -> str | None:
         """One answer for a modal field; None when input has ended."""
@@ -122,9 +150,9 @@ class Shell:
     # -- Slack payloads ---------------------------------------------------------------------------------
 
     def slash(self, command: str, text: str) -> None:
-        url = self.fake.response_url(channel=CHANNEL_ID, user=USER_ID)
+        url = self.fake.response_url(channel=CHANNEL_ID, user=self.user_id)
         body = slash_command_form(
-            command, text, USER_ID, CHANNEL_ID, url, user_name=USER_NAME, channel_name=CHANNEL_NAME
+            command, text, self.user_id, CHANNEL_ID, url, user_name=self.user_name, channel_name=CHANNEL_NAME
         )
         response = self.dispatch(body)
         if response.status == 404:
@@ -140,10 +168,13 @@ class Shell:
         chosen = self.buttons[number - 1]
         message = chosen.message
         ephemeral = bool(message.get("_ephemeral"))
-        url = self.fake.response_url(channel=CHANNEL_ID, message_ts=None if ephemeral else message["ts"], user=USER_ID)
+        channel = message.get("channel") or CHANNEL_ID  # the card's channel, or the approvals channel
+        url = self.fake.response_url(
+            channel=channel, message_ts=None if ephemeral else message["ts"], user=self.user_id
+        )
         payload = block_actions_payload(
-            USER_ID, CHANNEL_ID, _public(message), chosen.element, url,
-            is_ephemeral=ephemeral, selected_option=chosen.option, block_id=chosen.block_id, user_name=USER_NAME,
+            self.user_id, channel, _public(message), chosen.element, url,
+            is_ephemeral=ephemeral, selected_option=chosen.option, block_id=chosen.block_id, user_name=self.user_name,
         )  # fmt: skip
         self.show_ack(self.dispatch(interactive_form(payload)))
         self.settle()
@@ -190,7 +221,7 @@ class Shell:
     def show_call(self, method: str, args: dict[str, Any], response: dict[str, Any]) -> bool:
         match method:
             case "chat.postMessage":
-                where = "in the thread" if args.get("thread_ts") else f"in #{CHANNEL_NAME}"
+                where = "in the thread" if args.get("thread_ts") else f"in #{_channel_name(args.get('channel'))}"
                 self.show_message({**response.get("message", args), "channel": response.get("channel")}, where)
             case "chat.update":
                 self.show_message({**response.get("message", args), "channel": response.get("channel")}, "updated")
@@ -230,6 +261,10 @@ class Shell:
             path.write_bytes(f.content)
             comment = f" — {mrkdwn(f.initial_comment, self.users)}" if f.initial_comment else ""
             self.say(f"📎 {f.title or f.filename} saved to {path}{comment}")
+
+
+def _channel_name(channel: object) -> str:
+    return APPROVALS_NAME if channel == APPROVALS_ID else CHANNEL_NAME
 
 
 def _public(message: dict[str, Any]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from .payloads import (
     new_trigger_id,
     slash_command_form,
     state_value,
+    view_block_actions_payload,
     view_submission_payload,
 )
 from .server import DEFAULT_SCOPES, Call, FakeSlack, File, SlackError
@@ -41,5 +42,6 @@ __all__ = [
     "validate_blocks",
     "validate_message",
     "validate_view",
+    "view_block_actions_payload",
     "view_submission_payload",
 ]

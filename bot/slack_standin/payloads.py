@@ -147,6 +147,39 @@ def block_actions_payload(
     return payload
 
 
+def view_block_actions_payload(
+    user_id: str,
+    view: dict[str, Any],
+    block_id: str,
+    action_id: str,
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_name: str = "agent",
+    team_id: str = TEAM_ID,
+    api_app_id: str = API_APP_ID,
+) -> dict[str, Any]:
+    """`block_actions` for an input with dispatch_action inside a modal: the view and its state, no channel."""
+    if "id" not in view or "hash" not in view:
+        raise ValueError("view must be the one Slack returned (with id and hash), not the one sent")
+    current = copy.deepcopy(view)
+    current["state"] = {"values": copy.deepcopy(values)}
+    entry = values.get(block_id, {}).get(action_id, {})
+    action = {"action_id": action_id, "block_id": block_id, "action_ts": action_ts(), **copy.deepcopy(entry)}
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": current,
+        "actions": [action],
+    }
+
+
 def view_submission_payload(
     user_id: str,
     view: dict[str, Any],

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import mimetypes
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -149,6 +150,7 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._delays: dict[str, float] = {}
         self._counter = 0
+        self._view_prefix = secrets.token_hex(2).upper()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -156,6 +158,8 @@ class FakeSlack:
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.getPermalink": self._chat_get_permalink,
             "conversations.info": self._conversations_info,
             "conversations.replies": self._conversations_replies,
             "views.open": self._views_open,
@@ -457,6 +461,21 @@ class FakeSlack:
             "message": copy.deepcopy(message),
         }
 
+    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        _require(args, "channel", "ts")
+        message = self._find_message(args["channel"], args["ts"])
+        if message is None:
+            raise SlackError("message_not_found")
+        self._messages[args["channel"]].remove(message)
+        return {"channel": args["channel"], "ts": args["ts"]}
+
+    def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        _require(args, "channel", "message_ts")
+        if self._find_message(args["channel"], args["message_ts"]) is None:
+            raise SlackError("message_not_found")
+        ts = str(args["message_ts"]).replace(".", "")
+        return {"channel": args["channel"], "permalink": f"https://example.slack.com/archives/{args['channel']}/p{ts}"}
+
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         _require(args, "channel")
         return {"channel": self._channel_info(args["channel"])}
@@ -611,7 +630,8 @@ class FakeSlack:
         return next((v for v in self._views.values() if external_id and v.get("external_id") == external_id), None)
 
     def _store_view(self, view: dict[str, Any], *, replacing: dict[str, Any] | None = None) -> dict[str, Any]:
-        view_id = replacing["id"] if replacing else f"V{self._next():010d}"
+        # unique across instances, as Slack's are: the bot dedupes form submissions by view id
+        view_id = replacing["id"] if replacing else f"V{self._view_prefix}{self._next():06d}"
         stored = {
             "id": view_id,
             "team_id": self.team_id,

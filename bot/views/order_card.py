@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.ids import BlockId
+from bot.ids import ActionId, BlockId
 from bot.views.return_menu import return_menu
 from bot.views.text import FIELD_TEXT_MAX, clip, context, date, escape, plain, section
 from commands.model import FinancialStatus, FulfillmentStatus, Order
@@ -47,9 +47,15 @@ def order_card_text(order: Order) -> str:
 
 
 def order_card(
-    order: Order, *, requested_by: str | None = None, can_return: bool = False, cases: Sequence[Case] = ()
+    order: Order,
+    *,
+    requested_by: str | None = None,
+    can_return: bool = False,
+    can_refund: bool = False,
+    cases: Sequence[Case] = (),
 ) -> list[dict]:
-    """The card; `can_return` adds the "Create return" menu, `cases` lists the order's returns."""
+    """The card; `can_return` adds the "Create return" menu, `can_refund` the Refund button, `cases` lists the
+    order's returns."""
     blocks: list[dict] = [
         {"type": "header", "block_id": BlockId.ORDER_HEADER, "text": plain(_title(order), 150)},
         {"type": "section", "block_id": BlockId.ORDER_FACTS, "fields": _facts(order)},
@@ -65,8 +71,13 @@ def order_card(
     if requested_by:
         footer += f" · looked up by <@{requested_by}>"
     blocks.append(context(footer, BlockId.ORDER_FOOTER))
-    if can_return:
-        blocks.append({"type": "actions", "block_id": BlockId.ORDER_ACTIONS, "elements": [return_menu(order.ref.id)]})
+    actions = [return_menu(order.ref.id)] if can_return else []
+    if can_refund:
+        actions.append(
+            {"type": "button", "action_id": ActionId.REFUND_OPEN, "value": order.ref.id, "text": plain("Refund", 75)}
+        )
+    if actions:
+        blocks.append({"type": "actions", "block_id": BlockId.ORDER_ACTIONS, "elements": actions})
     return blocks
 
 

@@ -511,6 +511,7 @@ class _OrderParser:
             "discount": amount(cell["Discount Amount"], "Discount Amount"),
             "total": amount(cell["Total"], "Total", required=True),
             "refunded": amount(cell["Refunded Amount"], "Refunded Amount"),
+            "refunded_shipping": _ZERO,  # the export's refunds are order-level: only the bot's count per part
             "outstanding": amount(cell["Outstanding Balance"], "Outstanding Balance"),
             "financial_status": cell["Financial Status"].lower(),
             "fulfillment_status": cell["Fulfillment Status"].lower(),
@@ -568,6 +569,7 @@ class _OrderParser:
             "fulfillment_status": row[c.item_fulfillment_status].strip().lower(),
             "vendor": row[c.vendor].strip(),
             "fulfillment_id": None,
+            "refunded_quantity": 0,  # (as refunded_shipping: the export has no line-level refunds)
         }
         _LINE_ITEM_LENGTHS.check(item)
         return item
@@ -619,6 +621,7 @@ class _OrderParser:
                     "gateway": gateway,
                     "reference": _fits(reference, _TRANSACTION_LIMITS["reference"], "Payment Reference"),
                     "created_at": values["paid_at"],
+                    "idempotency_key": None,
                 }
             )
         if values["refunded"] > 0:
@@ -630,6 +633,7 @@ class _OrderParser:
                     "gateway": gateway,
                     "reference": "",
                     "created_at": None,  # the export does not say when
+                    "idempotency_key": None,  # only refunds the bot made carry a key
                 }
             )
         return transactions

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import cast
 
 from sqlalchemy import Row, Select, Table, select, text
@@ -17,10 +18,15 @@ from commands.model import (
     OrderQuery,
     OrderRef,
     OrderSummary,
+    RefundChoice,
+    RefundPlan,
+    RefundQuote,
     SearchKind,
+    StoreRefund,
     Transaction,
 )
 from commands.money import Money
+from integrations.local_store import refunds
 from storage.db import Database
 from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
 
@@ -43,12 +49,17 @@ _SUMMARY_COLUMNS = (
 )
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class LocalStore:
     kind = "local"
     name = "the local store"
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
+        self.clock = clock  # stamps the refunds this store records
 
     def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
         stmt = self._search(query, limit)
@@ -91,6 +102,12 @@ class LocalStore:
     ) -> str:
         """Nothing to write: the bot's own `return_cases` table is the local record of a return."""
         return ""
+
+    def refund_quote(self, order_id: str, choice: RefundChoice) -> RefundQuote:
+        return refunds.refund_quote(self.db, order_id, choice)
+
+    def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
+        return refunds.create_refund(self.db, plan, idempotency_key=idempotency_key, now=self.clock())
 
     def _search(self, query: OrderQuery, limit: int) -> Select | None:
         base = select(*_SUMMARY_COLUMNS)

@@ -18,12 +18,18 @@ from commands.model import (
     OrderQuery,
     OrderRef,
     OrderSummary,
+    RefundChoice,
+    RefundPlan,
+    RefundQuote,
     SearchKind,
+    StoreRefund,
     Transaction,
 )
 from commands.money import Money
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
+from integrations.shopify.errors import ShopifyNotFound
+from integrations.shopify.refunds import create_refund, quote_variables, read_quote
 from integrations.shopify.returns import create_return
 from integrations.store import StoreError
 
@@ -68,14 +74,7 @@ class ShopifyStore:
         detail = self.client.query(document("OrderDetail"), {"id": order_id})["order"]
         if detail is None:
             return None
-        line_items = list(detail["lineItems"]["nodes"])
-        page = detail["lineItems"]["pageInfo"]
-        while page["hasNextPage"]:
-            more = self.client.query(document("OrderLineItemsPage"), {"id": order_id, "after": page["endCursor"]})
-            if more["order"] is None:
-                break
-            line_items += more["order"]["lineItems"]["nodes"]
-            page = more["order"]["lineItems"]["pageInfo"]
+        line_items = self._line_items(order_id, detail["lineItems"])
         shipments = self.client.query(document("OrderShipments"), {"id": order_id})["order"] or {}
         return _order(detail, line_items, shipments)
 
@@ -96,6 +95,20 @@ class ShopifyStore:
             notify_customer=notify_customer,
         )  # fmt: skip
 
+    def refund_quote(self, order_id: str, choice: RefundChoice) -> RefundQuote:
+        """What `choice` would refund now, as Shopify's suggestedRefund says (integrations/shopify/refunds.py)."""
+        order = None
+        if order_id.startswith("gid://shopify/Order/"):
+            order = self.client.query(document("SuggestedRefund"), quote_variables(order_id, choice))["order"]
+        if order is None:
+            raise ShopifyNotFound(f"Shopify could not find order {order_id} to refund: it may have been deleted.")
+        line_items = self._line_items(order_id, order["lineItems"], refundable=True)
+        return read_quote(order, line_items, _fulfilled_quantities(order))
+
+    def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
+        """refundCreate under the key, exactly as planned (integrations/shopify/refunds.py)."""
+        return create_refund(self.client, plan, idempotency_key=idempotency_key)
+
     def visibility_note(self) -> str | None:
         """Why an order may exist although no search finds it."""
         if "read_all_orders" in self.granted_scopes():
@@ -112,6 +125,24 @@ class ShopifyStore:
                 handles = (data.get("currentAppInstallation") or {}).get("accessScopes") or []
                 self._scopes = frozenset(s["handle"] for s in handles)
             return self._scopes
+
+    def _line_items(
+        self, order_id: str, first_page: dict[str, Any], *, refundable: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every line item of an order: `first_page` (a lineItems connection) and the pages after it. `refundable`
+        also reads what is left to refund of each, as the first page of a refund quote does."""
+        line_items = list(first_page["nodes"])
+        page = first_page["pageInfo"]
+        while page["hasNextPage"]:
+            variables: dict[str, Any] = {"id": order_id, "after": page["endCursor"]}
+            if refundable:
+                variables["refundable"] = True
+            more = self.client.query(document("OrderLineItemsPage"), variables)["order"]
+            if more is None:
+                break
+            line_items += more["lineItems"]["nodes"]
+            page = more["lineItems"]["pageInfo"]
+        return line_items
 
     def _search_string(self, query: OrderQuery) -> str | None:
         match query.kind:

@@ -4,7 +4,9 @@ It answers like Shopify: token check (401), every document validated against the
 deprecated usage (HTTP 200 + `errors`, no `data`), cost-based throttling with a leaky bucket (HTTP 200 +
 `THROTTLED`), `extensions.cost` on every executed request, access scopes (`ACCESS_DENIED`), the 60-day order window
 without `read_all_orders`, Shopify's search syntax, cursor pagination, and faults on demand (429, 503, 500, 502
-HTML, a non-GraphQL body, a slow answer, a dropped connection, a mutation applied and then the connection dropped).
+HTML, a non-GraphQL body, a slow answer, a dropped connection, a mutation applied and then the connection dropped
+or left unanswered until the client times out), optionally aimed at one operation. Refunds (`Order.suggestedRefund`,
+`refundCreate`) are served by every fake (tests/fakes/shopify_refunds.py).
 
     with FakeShopify(demo_orders()) as shop:
         httpx.post(shop.admin_url, headers={"X-Shopify-Access-Token": shop.access_token}, json={"query": ...})
@@ -43,6 +45,7 @@ from graphql.execution.values import get_argument_values
 from commands.model import Order
 from tests.fakes.shopify_cost import MissingPageSize, actual_cost, requested_cost
 from tests.fakes.shopify_data import Node, ShopData, build_shop_data, paginate
+from tests.fakes.shopify_refunds import install_refunds
 from tests.fakes.shopify_schema import (
     API_VERSION,
     check_document,
@@ -66,7 +69,11 @@ DEFAULT_SCOPES = (
 )
 MAX_QUERY_COST = 1000
 ORDER_WINDOW = timedelta(days=60)
-FAULT_KINDS = ("429", "503", "500", "502_html", "bad_shape", "timeout", "drop", "apply_then_drop")
+FAULT_KINDS = (
+    "429", "503", "500", "502_html", "bad_shape", "timeout", "drop", "apply_then_drop", "apply_then_timeout",
+)  # fmt: skip
+# Faults whose request is executed (a mutation is applied) before the fault shows
+_APPLIED_FAULTS = frozenset({"timeout", "apply_then_drop", "apply_then_timeout"})
 # Mutations that fail at runtime without @idempotent from 2026-04 on (docs/reference/shopify-admin-api.md §4).
 IDEMPOTENT_MUTATIONS = frozenset(
     {"refundCreate", "inventoryActivate", "inventoryAdjustQuantities", "inventoryMoveQuantities"}
@@ -105,6 +112,7 @@ class ShopifyCall:
 class _Fault:
     kind: str
     retry_after: float | None
+    operation: str | None = None  # only a request of this operation (its name) meets the fault
 
 
 @dataclass
@@ -236,8 +244,10 @@ def _subject_type(info: GraphQLResolveInfo) -> str:
 
 
 def _resolve_field(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
-    if isinstance(source, Mapping) and info.field_name not in source:
-        info.context.unserved.add(f"{info.parent_type.name}.{info.field_name}")
+    field = f"{info.parent_type.name}.{info.field_name}"
+    resolver = info.context.fake.fields.get(field)
+    if resolver is None and isinstance(source, Mapping) and info.field_name not in source:
+        info.context.unserved.add(field)
     if not is_leaf_type(get_named_type(info.return_type)):
         access = required_access(_subject_type(info))
         if access and not info.context.granted(access):
@@ -245,6 +255,8 @@ def _resolve_field(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
                 f"Access denied for {info.field_name} field. Required access: {access}",
                 extensions={"code": "ACCESS_DENIED", "documentation": ACCESS_DOCS, "requiredAccess": access},
             )
+    if resolver is not None:
+        return resolver(source, info, **args)
     return default_field_resolver(source, info, **args)
 
 
@@ -277,6 +289,8 @@ class FakeShopify:
         self.data: ShopData = build_shop_data(list(orders))
         self.mutations: dict[str, Mutation] = {}
         self.queries: dict[str, Callable[..., Any]] = {}  # more root query fields: fn(info, **arguments)
+        # fields computed for every object of a type, "Order.suggestedRefund": fn(source, info, **arguments)
+        self.fields: dict[str, Callable[..., Any]] = {}
         self.calls: list[ShopifyCall] = []
         self.rejected: list[str] = []
         self.search_warnings: list[dict[str, Any]] = []
@@ -291,6 +305,7 @@ class FakeShopify:
         self._connections: set[socket.socket] = set()  # open keep-alive connections, closed by stop()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        install_refunds(self)  # a shop without refunds is no shop: every fake has them
 
     # -- lifecycle
 
@@ -346,12 +361,19 @@ class FakeShopify:
 
     # -- test controls
 
-    def fail_next(self, kind: str, times: int = 1, retry_after: float | None = 1.0) -> None:
-        """The next `times` requests fail this way (see FAULT_KINDS); `retry_after=None` sends no Retry-After."""
+    def fail_next(
+        self, kind: str, times: int = 1, retry_after: float | None = 1.0, *, operation: str | None = None
+    ) -> None:
+        """The next `times` requests fail this way (see FAULT_KINDS); `retry_after=None` sends no Retry-After.
+
+        With `operation` ("RefundCreate"), only requests of that operation meet these faults; other requests pass
+        by them (and meet the faults queued for any request). `apply_then_timeout` executes the request, so a
+        mutation is applied, then holds the connection unanswered for `timeout_seconds` and closes it: the client
+        times out with no idea whether it happened."""
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; one of {', '.join(FAULT_KINDS)}")
         with self._lock:
-            self._faults.extend(_Fault(kind, retry_after) for _ in range(times))
+            self._faults.extend(_Fault(kind, retry_after, operation) for _ in range(times))
 
     def delay(self, seconds: float) -> None:
         """Latency added to every request from now on (0 turns it off)."""
@@ -399,9 +421,22 @@ class FakeShopify:
 
     # -- serving
 
-    def _take_fault(self) -> _Fault | None:
+    def _take_fault(self, body: Mapping[str, Any]) -> _Fault | None:
+        """The first queued fault this request meets, taken off the queue."""
+        names: list[str | None] = []  # the request's operation name, found once and only when a fault asks
+
+        def operation() -> str | None:
+            if not names:
+                query = body.get("query")
+                names.append(body.get("operationName") or _operation_name(query if isinstance(query, str) else ""))
+            return names[0]
+
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            for fault in self._faults:
+                if fault.operation is None or fault.operation == operation():
+                    self._faults.remove(fault)
+                    return fault
+        return None
 
     def _pause(self, seconds: float) -> bool:
         """Sleep unless the fake stops meanwhile; False when it did."""
@@ -592,10 +627,10 @@ class FakeShopify:
         self._serve(handler, body, arrived)
 
     def _serve(self, handler: _Handler, body: dict[str, Any], arrived: float) -> None:
-        fault = self._take_fault()
+        fault = self._take_fault(body)
         if not self._pause(self._delay):
             return
-        if fault is not None and fault.kind not in ("timeout", "apply_then_drop"):
+        if fault is not None and fault.kind not in _APPLIED_FAULTS:
             answer = _fault_answer(fault)
             self._record(body, arrived, answer)
             if fault.kind != "drop":
@@ -606,9 +641,11 @@ class FakeShopify:
         answer = self._graphql(body)
         if fault is not None and fault.kind == "timeout":
             answer.outcome = "timeout"  # answered after the client most likely gave up
-        if fault is not None and fault.kind == "apply_then_drop":
-            answer.status, answer.outcome = 0, "apply_then_drop"
+        if fault is not None and fault.kind in ("apply_then_drop", "apply_then_timeout"):
+            answer.status, answer.outcome = 0, fault.kind
             self._record(body, arrived, answer)
+            if fault.kind == "apply_then_timeout":
+                self._pause(self.timeout_seconds)  # the client gives up first; then the connection closes unanswered
             return
         self._record(body, arrived, answer)
         handler.send(answer)
