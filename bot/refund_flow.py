@@ -4,6 +4,7 @@ refund, reported in the approvals channel (the message updated in place) and in 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -16,6 +17,9 @@ from storage import refunds as states
 from storage.refunds import RefundRequestView
 
 log = logging.getLogger(__name__)
+
+# far beyond any store call's time budget: an attempt this old is not running any more
+INTERRUPTED_AFTER_MINUTES = 10
 
 
 def announce(ctx: BotContext, client: WebClient, request: RefundRequestView, customer: str) -> RefundRequestView:
@@ -106,3 +110,15 @@ def thread_link(client: WebClient, request: RefundRequestView) -> str | None:
         return str(client.chat_getPermalink(channel=channel, message_ts=thread)["permalink"])
     except SlackApiError:
         return None
+
+
+def recover_interrupted(ctx: BotContext, client: WebClient, *, minutes: int = INTERRUPTED_AFTER_MINUTES) -> None:
+    """At start: refunds left `executing` by a stopped instance become `failed`, and say so with Retry."""
+    now = ctx.services.clock()
+    for request in states.fail_interrupted(ctx.services.db, started_before=now - timedelta(minutes=minutes), at=now):
+        log.warning("refund request %s was interrupted while refunding: marked failed, Retry is offered", request.id)
+        if request.slack_approval_ts:
+            update_approval(
+                client, request, refund_facts(request, customer="", thread_link=thread_link(client, request))
+            )
+        reply_in_thread(ctx, client, request)

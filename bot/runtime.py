@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from functools import partial
 from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from sqlalchemy import text
 
+from bot import refund_flow
 from bot.app import create_app, make_client
 from bot.config import Settings
 from bot.context import BotContext
@@ -34,11 +37,20 @@ def build_app(settings: Settings, services: Services, worker: WorkerPool, *, htt
     secret = settings.SLACK_SIGNING_SECRET if http else None
     try:
         ctx = BotContext.from_settings(settings, services, worker)
-        return create_app(ctx, client, secret)
+        app = create_app(ctx, client, secret)
     except BoltError as exc:  # auth.test refused the token
         raise StartupError(f"SLACK_BOT_TOKEN: Slack refused the token ({exc})") from exc
     except (URLError, OSError) as exc:
         raise StartupError(f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({exc})") from exc
+    worker.submit(partial(_recover_refunds, ctx, client))
+    return app
+
+
+def _recover_refunds(ctx: BotContext, client: WebClient) -> None:
+    try:
+        refund_flow.recover_interrupted(ctx, client)
+    except Exception:
+        log.exception("could not look for interrupted refunds")
 
 
 def health_check(services: Services) -> Callable[[], dict]:

@@ -50,6 +50,10 @@ AUTO = "auto"  # decided_by of an auto-approved request; never a person, so nobo
 SYSTEM = "system"
 
 MAX_FAILURE = 2000
+INTERRUPTED = (
+    "The bot stopped while this refund was being made, so it may or may not have happened. "
+    "Retry is safe: it sends the same refund with the same key, which never refunds twice."
+)
 # Amount is NUMERIC(18, 4) on PostgreSQL: anything finer or larger would be silently changed there
 MAX_DECIMALS = 4
 MAX_AMOUNT = Decimal("1e14")
@@ -362,6 +366,28 @@ def finish(
             return Transition(False, _view(row), Outcome.WRONG_STATE)
         _audit(s, row, at=at, actor=actor, action=f"refund.{status}", attempt=attempt, **result)
         return Transition(True, _view(row), Outcome.APPLIED)
+
+
+def fail_interrupted(db: Database, *, started_before: datetime, at: datetime) -> list[RefundRequestView]:
+    """executing -> failed for attempts started before `started_before`: the instance running them stopped.
+
+    Whether the store refunded is unknown, so the request becomes `failed` with Retry offered; the retry sends
+    the same key, and the store answers with the first refund if there was one. A late report of the
+    interrupted attempt is then fenced off by its attempt number.
+    """
+    with db.session() as s:
+        stale = s.execute(
+            select(R.id, R.attempts).where(R.status == EXECUTING, R.updated_at < started_before).order_by(R.id)
+        ).all()
+    released = []
+    for request_id, attempt in stale:
+        with db.session(write=True) as s:
+            if _update(s, request_id, (EXECUTING,), R.attempts == attempt, status=FAILED, failure=INTERRUPTED,
+                       updated_at=at):  # fmt: skip
+                row = _load(s, request_id)
+                _audit(s, row, at=at, actor=SYSTEM, action="refund.interrupted", attempt=attempt)
+                released.append(_view(row))
+    return released
 
 
 # -- Slack bookkeeping -------------------------------------------------------------------------------

@@ -88,18 +88,21 @@ def test_shopify_check_names_the_shop_and_the_missing_scopes() -> None:
             STORE="shopify", SHOPIFY_SHOP=fake.shop_domain, SHOPIFY_ACCESS_TOKEN=token, SHOPIFY_ADMIN_URL=fake.admin_url
         )
 
-    with FakeShopify(demo_orders(), scopes=("read_orders", "read_customers", "read_all_orders")) as fake:
+    with FakeShopify(
+        demo_orders(), scopes=("read_orders", "read_customers", "write_orders", "read_all_orders")
+    ) as fake:
         good = check_shopify(settings_for(fake, fake.access_token), 5)
         refused = check_shopify(settings_for(fake, "shpat_wrong"), 5)
     assert [c.line() for c in good] == [
         "✓ Shopify: Returnbot Demo (returnbot-demo.myshopify.com)",
-        "✓ Shopify scopes: read_customers, read_orders",
+        "✓ Shopify scopes: read_customers, read_orders, write_orders",
     ]
     assert refused[0].line() == "✗ Shopify: Shopify refused the access token (HTTP 401): check SHOPIFY_ACCESS_TOKEN."
 
     with FakeShopify(demo_orders(), scopes=("read_orders",)) as fake:
         partial = check_shopify(settings_for(fake, fake.access_token), 5)
     assert partial[1].line().startswith("✗ Shopify scopes: missing read_customers (find orders by customer name)")
+    assert "write_orders (refund orders)" in partial[1].line()
     assert (
         partial[2].line() == "! Shopify scopes: without read_all_orders the bot cannot find orders older than 60 days"
     )

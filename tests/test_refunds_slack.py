@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import httpx
 import pytest
 
+from bot import refund_flow
+from bot.app import make_client
 from bot.approvers import Approvers
-from bot.context import RefundSetup
+from bot.context import BotContext, RefundSetup
 from bot.ids import ActionId, BlockId, CallbackId, refund_line_block_id
 from bot.slack_standin import (
     initial_values,
@@ -29,10 +31,12 @@ from commands.refunds import RefundPolicy
 from commands.services import Services
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
+from integrations.shopify.client import RetryPolicy
 from integrations.store import RefundOutcomeUnknown, Store
 from storage import audit
 from storage import refunds as states
 from storage.db import Database
+from tests.fakes.shopify_refunds import refunds_applied
 from tests.shopify_env import shopify
 from tests.slack_harness import (
     AGENT,
@@ -46,6 +50,7 @@ from tests.slack_harness import (
     block_texts,
     start_harness,
 )
+from tests.test_shopify_refunds import impatient
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 LEADS = Approvers(user_ids=frozenset({LEAD}))
@@ -449,3 +454,51 @@ def test_more_units_than_refundable_is_a_field_error(slack: SlackHarness) -> Non
     values[refund_line_block_id(0)] = {ActionId.REFUND_QUANTITY: {"type": "static_select", "selected_option": option}}
     errors = submit(slack, form, values).json()["errors"]
     assert "can still be refunded" in errors[refund_line_block_id(0)]
+
+
+def test_shopify_applies_then_times_out_and_retry_finds_the_same_refund(db: Database) -> None:
+    seed_demo_orders(db)
+    # the client retries with the same key within its budget; here every try times out until the budget is spent
+    with shopify() as (fake, _store), impatient(fake, RetryPolicy(budget_seconds=1.0, base_backoff=0.01)) as store:
+        slack = harness(db, store)
+        try:
+            card, approval = request_refund(slack, "#1009")
+            order_id = order_id_of(card)
+            fake.fail_next("apply_then_timeout", times=100, operation="RefundCreate")
+            click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD)
+            request = only_request(slack, order_id)
+            assert request.status == states.FAILED and refunds_applied(fake, order_id) == 1
+
+            fake.clear_faults()
+            click_in_approvals(slack, approval, ActionId.REFUND_RETRY, LEAD)
+            request = only_request(slack, order_id)
+            assert request.status == states.SUCCEEDED
+            assert refunds_applied(fake, order_id) == 1  # the same key: Shopify answered with the first refund
+            calls = fake.calls_named("RefundCreate")
+            assert len(calls) >= 2 and {c.directives["idempotent"]["key"] for c in calls} == {request.idempotency_key}
+        finally:
+            slack.close()
+
+
+def test_a_refund_interrupted_by_a_stop_is_offered_for_retry_at_start(slack: SlackHarness) -> None:
+    card, approval = request_refund(slack, "#1009")
+    db = slack.services.db
+    request = only_request(slack, order_id_of(card))
+    assert states.approve(db, request.id, approver=LEAD, at=NOW).won
+    crashed = states.start_execution(db, request.id, actor=LEAD, at=NOW)  # …and the instance stopped here
+    assert crashed.won
+
+    later = Services(db=db, store=slack.services.store, clock=lambda: NOW + timedelta(minutes=30))
+    ctx = BotContext(later, slack.worker, refunds=RefundSetup(approvals_channel=APPROVALS, approvers=LEADS))
+    refund_flow.recover_interrupted(ctx, make_client("xoxb-test", slack.fake.url))
+
+    request = only_request(slack, order_id_of(card))
+    assert request.status == states.FAILED and "may or may not have happened" in request.failure
+    assert "the refund failed" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
+    status = slack.fake.thread(CHANNEL, card["ts"])[-1]
+    slack.click(status, ActionId.REFUND_RETRY, user=LEAD)
+    request = only_request(slack, order_id_of(card))
+    assert request.status == states.SUCCEEDED and request.attempts == 2
+    assert refunded(slack, request.order_id) == request.amount
+    late = states.finish(db, request.id, attempt=1, succeeded=False, failure="late report", at=NOW)
+    assert not late.won  # the interrupted attempt cannot overwrite the outcome

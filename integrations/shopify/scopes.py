@@ -5,6 +5,7 @@ from __future__ import annotations
 REQUIRED = {
     "read_orders": "look up orders",
     "read_customers": "find orders by customer name",
+    "write_orders": "refund orders",
 }
 OPTIONAL = {
     "read_all_orders": "find orders older than 60 days",

@@ -375,6 +375,11 @@ class FakeShopify:
         with self._lock:
             self._faults.extend(_Fault(kind, retry_after, operation) for _ in range(times))
 
+    def clear_faults(self) -> None:
+        """Drop the faults still queued: Shopify has recovered."""
+        with self._lock:
+            self._faults.clear()
+
     def delay(self, seconds: float) -> None:
         """Latency added to every request from now on (0 turns it off)."""
         self._delay = max(0.0, seconds)
