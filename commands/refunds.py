@@ -70,6 +70,7 @@ class RefundOptions:
     prefill: dict[str, int]  # line item id -> quantity, from the order's latest return
     from_return: str  # that return's RMA ("" when there is none)
     restock: bool  # the form's default: restock when items come back, or were never shipped
+    can_notify: bool  # the store sends customers refund notifications (Shopify does; the local store has no mail)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,8 @@ def options_for(services: Services, order: Order) -> RefundOptions:
     refundable = {line.line_item_id: line.refundable_quantity for line in quote.lines}
     prefill, rma = _from_latest_return(services, order, refundable)
     unshipped = any(line.fulfilled_quantity < line.quantity for line in quote.lines if line.refundable_quantity)
-    return RefundOptions(order, quote, prefill, rma, restock=bool(prefill) or unshipped)
+    notifies = services.store.kind == "shopify"
+    return RefundOptions(order, quote, prefill, rma, restock=bool(prefill) or unshipped, can_notify=notifies)
 
 
 def limits_of(quote: RefundQuote) -> Limits:
@@ -204,7 +206,7 @@ def default_form(opened: RefundOptions, amount: Decimal | None = None) -> Refund
     chosen for the agent unless the items come from a return."""
     return RefundForm(
         quantities=dict(opened.prefill), shipping=Decimal(0), restock=opened.restock, amount=amount,
-        reason=DEFAULT_REASON if opened.prefill else "", notify_customer=bool(opened.order.email),
+        reason=DEFAULT_REASON if opened.prefill else "", notify_customer=opened.can_notify and bool(opened.order.email),
     )  # fmt: skip
 
 

@@ -136,3 +136,20 @@ def test_shell_fills_the_return_form_and_saves_the_label(tmp_path: Path) -> None
     assert "has its label" in proc.stdout
     assert (tmp_path / "files" / "return-label-R1002-1.pdf").read_bytes().startswith(b"%PDF")
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_shell_agent_requests_a_refund_the_lead_approves_and_audit_shows_it(tmp_path: Path) -> None:
+    # the form: 1 of the first item, Enter on the rest, reason 2 (damaged), a note; then the lead approves
+    answers = ["/refund #1009", "2", "", "", "", "", "2", "Seam came open", "as lead", "1", "as agent", "/order #1009"]
+    proc = returnbot("shell", cwd=tmp_path, stdin="\n".join(answers) + "\n")
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "in #approvals" in out and "Refund request #1" in out
+    assert "waiting for a team lead's approval in #approvals" in out
+    assert "Approved by @lead and refunded" in out and "✅ Refunded 79.00 EUR (approved by @lead)" in out
+    assert "Total: 116.90 EUR (refunded 79.00 EUR)" in out  # the card, read again from the store
+
+    audit = returnbot("audit", "--order", "1009", cwd=tmp_path)
+    assert audit.returncode == 0, audit.stderr
+    actions = [line.split()[4] for line in audit.stdout.splitlines()]
+    assert actions == ["refund.requested", "refund.approved", "refund.executing", "refund.succeeded"]

@@ -173,7 +173,7 @@ def _fill(
     meta = refund_metadata(
         order_id=order.ref.id, order_name=order.name, customer=order.customer_name or order.email, channel=channel,
         thread_ts=thread, currency=ceilings.currency, maximum=ceilings.maximum.amount,
-        shipping=ceilings.shipping_refundable.amount, rma=opened.from_return,
+        shipping=ceilings.shipping_refundable.amount, rma=opened.from_return, can_notify=opened.can_notify,
         lines=[(li.line_item_id, li.refundable_quantity, li.name, li.fulfilled_quantity, li.unit_refund.amount)
                for li in ceilings.lines if li.refundable_quantity > 0],
     )  # fmt: skip

@@ -11,6 +11,7 @@ _LINK = re.compile(r"<(https?://[^|>]+)\|([^>]+)>")
 _BARE_LINK = re.compile(r"<(https?://[^>|]+)>")
 _DATE = re.compile(r"<!date\^\d+\^[^|>]*\|([^>]+)>")
 _USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([CG][A-Z0-9]+)(?:\|([^>]*))?>")  # `users` maps channel ids to names too
 _BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)\*(?![\w*])")
 _ITALIC = re.compile(r"(?<![\w_])_(?!\s)([^_\n]+?)_(?![\w_])")
 
@@ -38,6 +39,7 @@ def mrkdwn(text: str, users: dict[str, str] | None = None, *, bold: bool = False
     text = _LINK.sub(r"\2 (\1)", text)
     text = _BARE_LINK.sub(r"\1", text)
     text = _USER.sub(lambda m: "@" + users.get(m.group(1), m.group(1)), text)
+    text = _CHANNEL.sub(lambda m: "#" + (m.group(2) or users.get(m.group(1), m.group(1))), text)
     text = _BOLD.sub((lambda m: f"\033[1m{m.group(1)}\033[0m") if bold else r"\1", text)
     text = _ITALIC.sub(r"\1", text)
     return html.unescape(text)

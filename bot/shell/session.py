@@ -93,7 +93,7 @@ class Shell:
         self.interactive = interactive
         self.buttons: list[Clickable] = []
         self.seen = 0  # how many of the stand-in's calls have been shown
-        self.users = {USER_ID: USER_NAME, LEAD_ID: LEAD_NAME}
+        self.users = {USER_ID: USER_NAME, LEAD_ID: LEAD_NAME, CHANNEL_ID: CHANNEL_NAME, APPROVALS_ID: APPROVALS_NAME}
         self.user_id, self.user_name = USER_ID, USER_NAME  # who is typing: the agent, or the team lead
         self.modals = ModalDriver(self, USER_ID)
 

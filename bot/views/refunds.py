@@ -36,6 +36,7 @@ def refund_metadata(
     maximum: Decimal,
     shipping: Decimal,
     rma: str,
+    can_notify: bool,
     lines: list[tuple[str, int, str, int, Decimal]],
 ) -> dict[str, Any]:
     """What the modal carries between Slack and the bot: enough to check the form and to redraw it."""
@@ -43,6 +44,7 @@ def refund_metadata(
         "o": order_id,
         "n": order_name,
         "w": customer[:60],
+        "k": can_notify,
         "c": channel,
         "t": thread_ts,
         "cur": currency,
@@ -133,7 +135,9 @@ def refund_modal(meta: dict[str, Any], form: RefundForm, total: Money | None, *,
             multiline=True,
         )
     )
-    notify = _option("yes", "Send the customer the store's refund notification")
+    if not meta.get("k"):  # the store cannot notify the customer: no promise in the form
+        return _modal(meta, blocks)
+    notify = _option("yes", "Send the customer Shopify's refund notification")
     notify_element: dict = {"type": "checkboxes", "action_id": ActionId.REFUND_FIELD, "options": [notify]}
     if form.notify_customer:
         notify_element["initial_options"] = [notify]
@@ -146,6 +150,10 @@ def refund_modal(meta: dict[str, Any], form: RefundForm, total: Money | None, *,
             "element": notify_element,
         }
     )
+    return _modal(meta, blocks)
+
+
+def _modal(meta: dict[str, Any], blocks: list[dict]) -> dict:
     return {
         "type": "modal",
         "callback_id": CallbackId.REFUND_MODAL,
@@ -375,7 +383,7 @@ def _thread_text(request: RefundRequestView, approvals_channel: str) -> str:
         case states.APPROVED | states.EXECUTING:
             return f"⏳ Refund of {amount} approved {_by(request)}: refunding…"
         case states.SUCCEEDED:
-            notified = " The customer is notified by the store." if request.notify_customer else ""
+            notified = " Shopify notifies the customer." if request.notify_customer else ""
             return f"✅ Refunded {amount} (approved {_by(request)}).{notified}"
         case states.REJECTED:
             return (
