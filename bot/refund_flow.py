@@ -10,9 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.context import BotContext
+from bot.ids import BlockId
 from bot.replies import cannot_post_reason
 from bot.views.refunds import approval_message, not_posted_message, refund_facts, thread_message
-from commands import refunds
+from commands import lookup, refunds
+from commands.errors import UserError
 from storage import refunds as states
 from storage.refunds import RefundRequestView
 
@@ -58,22 +60,39 @@ def post_for_approval(ctx: BotContext, client: WebClient, request: RefundRequest
 
 
 def run(
-    ctx: BotContext, client: WebClient, request_id: int, actor: str, facts: dict | None = None
+    ctx: BotContext, client: WebClient, request_id: int, actor: str, clicked: dict | None = None
 ) -> RefundRequestView:
     """Refund an approved (or failed) request once, and report the outcome wherever the request is shown."""
     ran, request = refunds.execute(ctx.services, request_id, actor=actor)
     if not ran:
         return request  # another click or instance runs it, and reports it
-    update_approval(client, request, facts)
+    update_approval(ctx, client, request, clicked)
     reply_in_thread(ctx, client, request)
     return request
 
 
-def update_approval(client: WebClient, request: RefundRequestView, facts: dict | None) -> None:
-    """Show the request's state on its approval message (when it has one and its facts are at hand)."""
-    if not request.slack_approval_ts or facts is None:
+def facts_for(ctx: BotContext, client: WebClient, request: RefundRequestView, message: dict | None = None) -> dict:
+    """The facts block of the approval message clicked; rebuilt (reading the customer from the store) when the
+    click came from elsewhere, such as the order's thread."""
+    for block in (message or {}).get("blocks", []):
+        if block.get("block_id") == BlockId.REFUND_FACTS:
+            return block
+    try:
+        order = lookup.get_order(ctx.services, request.order_id)
+        customer = order.customer_name or order.email
+    except UserError:
+        customer = ""
+    return refund_facts(request, customer=customer, thread_link=thread_link(client, request))
+
+
+def update_approval(
+    ctx: BotContext, client: WebClient, request: RefundRequestView, clicked: dict | None = None
+) -> None:
+    """Show the request's state on its approval message, when it has one. `clicked`: the message whose button
+    was pressed; its facts are reused, so that only a click from elsewhere reads the store for them."""
+    if not request.slack_approval_ts:
         return
-    text, blocks = approval_message(request, facts)
+    text, blocks = approval_message(request, facts_for(ctx, client, request, clicked))
     try:
         client.chat_update(
             channel=request.slack_approval_channel, ts=request.slack_approval_ts, text=text, blocks=blocks
@@ -117,8 +136,5 @@ def recover_interrupted(ctx: BotContext, client: WebClient, *, minutes: int = IN
     now = ctx.services.clock()
     for request in states.fail_interrupted(ctx.services.db, started_before=now - timedelta(minutes=minutes), at=now):
         log.warning("refund request %s was interrupted while refunding: marked failed, Retry is offered", request.id)
-        if request.slack_approval_ts:
-            update_approval(
-                client, request, refund_facts(request, customer="", thread_link=thread_link(client, request))
-            )
+        update_approval(ctx, client, request)
         reply_in_thread(ctx, client, request)

@@ -21,6 +21,7 @@ from commands.lookup import get_order, store_errors_as_user_errors
 from commands.model import (
     FinancialStatus,
     Order,
+    OrderRef,
     RefundChoice,
     RefundLineChoice,
     RefundPlan,
@@ -192,10 +193,6 @@ def quote(services: Services, order_id: str, form: RefundForm, shipped: Mapping[
         return services.store.refund_quote(order_id, choice_of(form, shipped))
 
 
-def shipped_of(priced: RefundQuote) -> dict[str, int]:
-    return {li.line_item_id: li.fulfilled_quantity for li in priced.lines}
-
-
 def can_refund(order: Order) -> bool:
     """Worth offering a Refund button: money was captured and the order is not cancelled (the form checks more)."""
     return not order.cancelled and order.financial_status in _REFUNDABLE
@@ -220,29 +217,33 @@ def total_of(form: RefundForm, priced: RefundQuote) -> Money:
 def request_refund(
     services: Services,
     policy: RefundPolicy,
-    order: Order,
+    order: OrderRef,
     form: RefundForm,
     *,
+    shipped: Mapping[str, int],
     requester: str,
     submission_key: str,
     channel: str = "",
     thread_ts: str = "",
 ) -> Requested:
-    """Price the choice as the store sees it now, freeze the plan and record the request (once per submission)."""
-    ceilings = _ceilings(services, order)
-    errors = check_form(form, limits_of(ceilings))
+    """Price the choice as the store sees it now, freeze the plan and record the request (once per submission).
+
+    `shipped` (line item id -> units shipped, as the form showed them) decides each line's restock type. One
+    read of the store serves the price and the check: a quote carries what is still refundable too."""
+    choice = choice_of(form, shipped)
+    with store_errors_as_user_errors():
+        priced = services.store.refund_quote(order.id, choice)
+    errors = check_form(form, limits_of(priced))
     if errors:
         raise UserError(" ".join(errors.values()))
-    priced = quote(services, order.ref.id, form, shipped_of(ceilings))
     total = total_of(form, priced)
     if total.amount <= 0:
         raise UserError(f"Nothing to refund: the chosen items of {order.name} add up to {total}.")
     if total > priced.maximum:
         raise UserError(f"Only {priced.maximum} can still be refunded on {order.name}.")
     names = {li.line_item_id: li.name for li in priced.lines}
-    choice = choice_of(form, shipped_of(ceilings))
     draft = RefundDraft(
-        store=services.store.kind, order_id=order.ref.id, order_name=order.name,
+        store=services.store.kind, order_id=order.id, order_name=order.name,
         lines=tuple(RefundLine(c.line_item_id, names.get(c.line_item_id, ""), c.quantity, c.restock)
                     for c in choice.lines),
         shipping=form.shipping, restock="RETURN" if form.restock else "NO_RESTOCK", amount=total.amount,
@@ -334,11 +335,6 @@ def plan_of(request: RefundRequestView) -> RefundPlan:
 
 
 # -- internals -------------------------------------------------------------------------------------
-
-
-def _ceilings(services: Services, order: Order) -> RefundQuote:
-    with store_errors_as_user_errors():
-        return services.store.refund_quote(order.ref.id, RefundChoice())
 
 
 def _restock(restock: bool, shipped: int) -> RestockType:

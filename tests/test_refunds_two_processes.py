@@ -61,7 +61,13 @@ def test_two_leads_in_two_processes_make_one_shopify_refund(pg_url: str) -> None
             quantities={order.line_items[0].id: 1}, shipping=Decimal(0), restock=True, amount=None, reason="damaged"
         )
         request = refunds.request_refund(
-            services, refunds.RefundPolicy(), order, form, requester="U0AGENT", submission_key="two-processes"
+            services,
+            refunds.RefundPolicy(),
+            order.ref,
+            form,
+            shipped={order.line_items[0].id: 1},
+            requester="U0AGENT",
+            submission_key="two-processes",
         ).request
         assert request.status == states.PENDING_APPROVAL
 

@@ -20,7 +20,6 @@ from bot.replies import BUSY, in_background
 from bot.views.refunds import (
     decided_already,
     not_posted_message,
-    refund_facts,
     refund_metadata,
     refund_modal,
     reject_modal,
@@ -29,7 +28,7 @@ from bot.views.refunds import (
 from bot.views.returns import message_modal
 from commands import lookup, refunds
 from commands.errors import UserError
-from commands.model import Order
+from commands.model import Order, OrderRef
 from commands.money import Money
 from storage import refunds as states
 from storage.refunds import Outcome, RefundRequestView
@@ -198,13 +197,16 @@ def show_total(ctx: BotContext, client: WebClient, view: dict) -> None:
 def _total(ctx: BotContext, meta: dict, form: refunds.RefundForm) -> Money | None:
     if not any(form.quantities.values()) and form.shipping == 0:
         return None
-    shipped = {line[0]: line[3] for line in meta["l"]}
     try:
-        priced = refunds.quote(ctx.services, meta["o"], form, shipped)
+        priced = refunds.quote(ctx.services, meta["o"], form, _shipped(meta))
     except UserError:
         log.warning("could not price the refund of %s", meta["n"], exc_info=True)
         return None
     return refunds.total_of(form, priced)
+
+
+def _shipped(meta: dict) -> dict[str, int]:
+    return {line_id: shipped for line_id, _most, _name, shipped, _unit in meta["l"]}
 
 
 def _limit(ctx: BotContext) -> Decimal:
@@ -218,14 +220,13 @@ def submit_in_background(
     ctx: BotContext, client: WebClient, view_id: str, meta: dict, form: refunds.RefundForm, user: str
 ) -> None:
     try:
-        order = lookup.get_order(ctx.services, meta["o"])
         requested = refunds.request_refund(
-            ctx.services, ctx.refunds.policy, order, form, requester=user, submission_key=f"slack-view:{view_id}",
-            channel=meta["c"], thread_ts=meta["t"],
+            ctx.services, ctx.refunds.policy, OrderRef(meta["o"], meta["n"]), form, shipped=_shipped(meta),
+            requester=user, submission_key=f"slack-view:{view_id}", channel=meta["c"], thread_ts=meta["t"],
         )  # fmt: skip
         request = requested.request
         if requested.created:
-            request = refund_flow.announce(ctx, client, request, order.customer_name or order.email)
+            request = refund_flow.announce(ctx, client, request, meta["w"])
         text = submitted_text(states.get(ctx.services.db, request.id))
     except UserError as exc:
         text = f"⚠️ {exc.message}"
@@ -263,9 +264,8 @@ def approve_request(
     if not decided.won:
         _tell(respond, OWN_REQUEST if decided.outcome is Outcome.SELF_APPROVAL else decided_already(decided.request))
         return
-    facts = _facts(ctx, client, decided.request, message)
-    refund_flow.update_approval(client, decided.request, facts)
-    refund_flow.run(ctx, client, request_id, user, facts)
+    refund_flow.update_approval(ctx, client, decided.request, message)
+    refund_flow.run(ctx, client, request_id, user, message)
 
 
 def ask_reject_reason(ctx: BotContext, client: WebClient, respond: Respond, request_id: int, body: dict) -> None:
@@ -275,7 +275,7 @@ def ask_reject_reason(ctx: BotContext, client: WebClient, respond: Respond, requ
     if problem:
         _tell(respond, problem)
         return
-    facts = _facts(ctx, client, request, body["message"])
+    facts = refund_flow.facts_for(ctx, client, request, body["message"])
     meta = {"id": request_id, "f": facts}
     client.views_open(trigger_id=body["trigger_id"], view=reject_modal(request, meta))
 
@@ -286,7 +286,7 @@ def reject_request(ctx: BotContext, client: WebClient, meta: dict, user: str, re
     if problem is None:
         decided = refunds.reject(ctx.services, request.id, user=user, reason=reason)
         if decided.won:
-            refund_flow.update_approval(client, decided.request, meta["f"])
+            refund_flow.update_approval(ctx, client, decided.request, {"blocks": [meta["f"]]})
             refund_flow.reply_in_thread(ctx, client, decided.request)
             return
         problem = OWN_REQUEST if decided.outcome is Outcome.SELF_APPROVAL else decided_already(decided.request)
@@ -303,7 +303,7 @@ def retry_request(
     if request.status != states.FAILED:
         _tell(respond, decided_already(request))
         return
-    request = refund_flow.run(ctx, client, request_id, user, _facts(ctx, client, request, message))
+    request = refund_flow.run(ctx, client, request_id, user, message)
     if request.status == states.EXECUTING:
         _tell(respond, decided_already(request))
 
@@ -332,19 +332,6 @@ def _cannot_decide(ctx: BotContext, client: WebClient, request: RefundRequestVie
     if not ctx.refunds.approvers.may_approve(client, user):
         return ONLY_LEADS
     return None
-
-
-def _facts(ctx: BotContext, client: WebClient, request: RefundRequestView, message: dict) -> dict:
-    """The facts block of the approval message clicked; rebuilt from the store when the click came elsewhere."""
-    for block in message.get("blocks", []):
-        if block.get("block_id") == BlockId.REFUND_FACTS:
-            return block
-    try:
-        order = lookup.get_order(ctx.services, request.order_id)
-        customer = order.customer_name or order.email
-    except UserError:
-        customer = ""
-    return refund_facts(request, customer=customer, thread_link=refund_flow.thread_link(client, request))
 
 
 def _tell(respond: Respond, text: str) -> None:
