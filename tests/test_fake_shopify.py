@@ -38,7 +38,7 @@ from tests.fakes.shopify_schema import (
 from tests.fakes.shopify_server import FakeShopify
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "docs" / "reference" / "shopify-admin-api.md"
+REFERENCE = Path(__file__).resolve().parent / "fixtures" / "docs" / "shopify-admin-api.md"
 
 ORDER_SEARCH = """
 query OrderSearch($query: String!, $first: Int = 5) {

@@ -34,7 +34,7 @@ from bot.slack_standin import (
     view_submission_payload,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "slack"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "slack"
 SECRET = "test-signing-secret"
 
 

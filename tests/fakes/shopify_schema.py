@@ -7,6 +7,7 @@ must not depend on them, so the fake refuses them.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from collections.abc import Mapping
@@ -46,12 +47,14 @@ def schema_path() -> Path:
     override = os.environ.get(SCHEMA_ENV)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[3] / "shared" / "shopify" / f"admin-{API_VERSION}.schema.json"
+    return Path(__file__).resolve().parents[1] / "fixtures" / "shopify" / f"admin-{API_VERSION}.schema.json.gz"
 
 
 @cache
 def _load() -> tuple[GraphQLSchema, dict[str, str]]:
-    with schema_path().open(encoding="utf-8") as handle:
+    path = schema_path()
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
         raw = json.load(handle)
     access = {t["name"]: t["requiredAccess"] for t in raw["data"]["__schema"]["types"] if t.get("requiredAccess")}
     return build_client_schema(raw["data"]), access
