@@ -17,13 +17,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	@if [ -n "$$SLACK_BOT_TOKEN" ] || grep -qs '^SLACK_BOT_TOKEN=.' .env; then $(BIN)/returnbot run; else $(BIN)/returnbot shell; fi
 
-test: $(STAMP)
-	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+# parallel workers, each with its own SQLite files and its own PostgreSQL database
+PYTEST_WORKERS ?= 3
+
+# ruff, the layers' contract (import-linter), the type checker, then every test
+test: lint
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from bench.report import ms, percentile, ratio, table
-from bot.slack_standin import signed_headers, slash_command_form
+from bot.shell.standin import signed_headers, slash_command_form
 
 SECRET = "bench-secret"
 QUERIES = ["#1001", "1002", "jani berz", "oie.tamm@example.com", "CC403188270EE", "liisa", "#9999", "åsa"]

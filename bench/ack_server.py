@@ -14,11 +14,11 @@ from slack_bolt import Ack, App
 from slack_bolt.authorization import AuthorizeResult
 
 from bot.app import create_app, make_client
-from bot.context import BotContext
-from bot.http_server import SlackHTTPServer
-from bot.runtime import tune_interpreter
-from bot.slack_standin import FakeSlack
-from bot.worker import WorkerPool
+from bot.common.context import BotContext
+from bot.common.worker import WorkerPool
+from bot.main.http_server import SlackHTTPServer
+from bot.main.runtime import tune_interpreter
+from bot.shell.standin import FakeSlack
 from commands.services import Services
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore

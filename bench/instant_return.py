@@ -15,24 +15,24 @@ from pathlib import Path
 
 from bench.report import ms, ratio, table
 from bot.app import create_app, make_client
-from bot.context import BotContext
-from bot.http_server import SlackHTTPServer
-from bot.runtime import health_check
-from bot.slack_standin import FakeSlack, signed_headers, slash_command_form
-from bot.worker import WorkerPool
-from commands.model import Address
+from bot.common.context import BotContext
+from bot.common.worker import WorkerPool
+from bot.main.http_server import SlackHTTPServer
+from bot.main.runtime import health_check
+from bot.shell.standin import FakeSlack, signed_headers, slash_command_form
 from commands.services import ReturnSettings, Services
-from integrations.carriers import Label, ReturnShipmentRequest
+from domain.carrier import Label, ReturnShipmentRequest
+from domain.orders import Address
 from integrations.carriers.local import LocalCarrier
+from integrations.local_store.demo import demo_orders
 from integrations.mail import OutboxMailer
 from integrations.shopify.client import ShopifyClient
+from integrations.shopify.standin.returns import install_returns
+from integrations.shopify.standin.server import FakeShopify
 from integrations.shopify.store import ShopifyStore
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.serials import next_serial
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_returns import install_returns
-from tests.fakes.shopify_server import FakeShopify
 
 LATENCY = 0.050
 SECRET = "bench-secret"

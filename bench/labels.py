@@ -29,8 +29,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
 from bench.report import median, ms, percentile, ratio, table
-from commands.model import Address
-from integrations.carriers import Parcel, ReturnItem, ReturnShipmentRequest
+from domain.carrier import Parcel, ReturnItem, ReturnShipmentRequest
+from domain.orders import Address
 from integrations.carriers.local import LocalCarrier
 from integrations.labels import qr, typeface
 

@@ -26,7 +26,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from integrations.local_store.folding import fold
+from domain.text import fold
 
 VERSION = 1
 SEED = 20260901

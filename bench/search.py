@@ -33,8 +33,8 @@ from bench import orders_gen
 from bench.pg import database_ready
 from bench.report import ms, percentile, ratio, table
 from commands.lookup import PICK_LIST_SIZE, look_up, parse_query
-from commands.model import OrderQuery
 from commands.services import Services
+from domain.orders import OrderQuery
 from integrations.local_store.importer import import_orders
 from integrations.local_store.store import LocalStore
 from storage.db import Database, make_engine

@@ -20,11 +20,11 @@ import httpx
 from bench.report import ms, percentile, ratio, table
 from commands.lookup import look_up
 from commands.services import Services
+from integrations.local_store.demo import demo_orders
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
+from integrations.shopify.standin.server import FakeShopify
 from integrations.shopify.store import ShopifyStore
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_server import FakeShopify
 
 BUCKET, RESTORE = 1000.0, 100.0
 

@@ -8,9 +8,11 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot import listeners
-from bot.context import BotContext
-from bot.replies import FAILED
+from bot.common.context import BotContext
+from bot.common.replies import FAILED
+from bot.orders import handlers as orders
+from bot.refunds import handlers as refunds
+from bot.returns import handlers as returns
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +34,8 @@ def create_app(ctx: BotContext, client: WebClient, signing_secret: str | None, *
         token_verification_enabled=verify_token,
         request_verification_enabled=signing_secret is not None,
     )
-    listeners.register(app, ctx)
+    for feature in (orders, returns, refunds):
+        feature.register(app, ctx)
 
     @app.error
     def on_error(error: Exception, body: dict, respond) -> BoltResponse:

@@ -8,10 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from commands.errors import UserError
-from commands.model import Order, OrderQuery, OrderSummary, SearchKind
 from commands.services import Services
-from integrations.local_store.folding import fold
-from integrations.store import StoreError
+from domain.orders import Order, OrderQuery, OrderSummary, SearchKind
+from domain.store import StoreError
+from domain.text import fold
 
 MAX_QUERY_LENGTH = 200
 PICK_LIST_SIZE = 10

@@ -18,21 +18,12 @@ from decimal import Decimal, InvalidOperation
 
 from commands.errors import UserError
 from commands.lookup import get_order, store_errors_as_user_errors
-from commands.model import (
-    FinancialStatus,
-    Order,
-    OrderRef,
-    RefundChoice,
-    RefundLineChoice,
-    RefundPlan,
-    RefundQuote,
-    RefundTransaction,
-    RestockType,
-)
-from commands.money import Money, minor_units
 from commands.returns import cases_for_order
 from commands.services import Services
-from integrations.store import StoreError
+from domain.money import Money, minor_units
+from domain.orders import FinancialStatus, Order, OrderRef
+from domain.refunds import RefundChoice, RefundLineChoice, RefundPlan, RefundQuote, RefundTransaction, RestockType
+from domain.store import StoreError
 from storage import refunds
 from storage.refunds import PlannedPayment, RefundDraft, RefundLine, RefundRequestView, Transition
 
@@ -49,8 +40,6 @@ REASONS = {
 DEFAULT_REASON = "returned"
 MAX_NOTE = 500
 
-# nothing has been captured yet while the payment is in one of these states
-_NOT_CAPTURED = (FinancialStatus.PENDING, FinancialStatus.AUTHORIZED, FinancialStatus.VOIDED)
 _REFUNDABLE = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_PAID, FinancialStatus.PARTIALLY_REFUNDED)
 
 
@@ -112,7 +101,7 @@ def options_for(services: Services, order: Order) -> RefundOptions:
     """The form's starting point; a UserError says why this order has nothing to refund."""
     if order.cancelled:
         raise UserError(f"Order {order.name} was cancelled: there is nothing left to refund here.")
-    if order.financial_status in _NOT_CAPTURED:
+    if not order.financial_status.captured:
         raise UserError(f"Order {order.name}: the payment is not captured yet, so there is nothing to refund yet.")
     if order.financial_status == FinancialStatus.REFUNDED:
         raise UserError(f"Order {order.name} is already fully refunded.")

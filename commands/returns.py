@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session
 
 from commands.errors import UserError
 from commands.lookup import get_order
-from commands.model import Address, FulfillmentStatus, Order
 from commands.services import ReturnSettings, Services
-from integrations.carriers import Carrier, CarrierError, Parcel, ReturnItem, ReturnShipmentRequest
-from integrations.mail import Mailer, MailError, label_email, language_for
-from integrations.store import StoreError
+from domain.carrier import Carrier, CarrierError, Parcel, ReturnItem, ReturnShipmentRequest
+from domain.orders import Address, FulfillmentStatus, Order
+from domain.store import StoreError
+from domain.vocabulary import language_for
+from integrations.mail import Mailer, MailError, label_email
 from storage.db import Database
 from storage.locks import lock_for_transaction
 from storage.models import LabelRow, ReturnCaseRow

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from commands.model import Address
-from integrations.carriers import Carrier
+from domain.carrier import Carrier
+from domain.orders import Address
+from domain.store import Store
 from integrations.mail import Mailer
-from integrations.store import Store
 from storage.db import Database
 
 

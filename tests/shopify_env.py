@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from integrations.local_store.demo import demo_orders
 from integrations.shopify.client import RetryPolicy, ShopifyClient
+from integrations.shopify.standin.server import FakeShopify
 from integrations.shopify.store import ShopifyStore
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_server import FakeShopify
 
 TODAY = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 FAST = RetryPolicy(budget_seconds=5.0, base_backoff=0.01, max_backoff=0.05)

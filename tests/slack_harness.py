@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 
 from bot.app import create_app, make_client
-from bot.context import BotContext, RefundSetup
-from bot.http_server import SlackHTTPServer
-from bot.runtime import health_check
-from bot.slack_standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
-from bot.worker import WorkerPool
+from bot.common.context import BotContext, RefundSetup
+from bot.common.worker import WorkerPool
+from bot.main.http_server import SlackHTTPServer
+from bot.main.runtime import health_check
+from bot.shell.standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
 from commands.services import Services
 
 SIGNING_SECRET = "test-signing-secret"

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bot.cli import audit_line, order_name_of
+from bot.main.cli import audit_line, order_name_of
 from storage import audit, refunds
 from storage.db import Database
 from storage.refunds import RefundDraft, RefundLine
@@ -21,7 +21,7 @@ AGENT, LEAD = "U0AGENT", "U0LEAD"
 
 def returnbot(*args: str, cwd: Path, database_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.main.cli", *args],
         cwd=cwd,
         env={**CLEAN, "DATABASE_URL": database_url},
         capture_output=True,

@@ -11,9 +11,9 @@ import yaml
 from slack_bolt import BoltRequest
 
 from bot.app import create_app, make_client
-from bot.context import BotContext
-from bot.slack_standin import FakeSlack, slash_command_form
-from bot.worker import WorkerPool
+from bot.common.context import BotContext
+from bot.common.worker import WorkerPool
+from bot.shell.standin import FakeSlack, slash_command_form
 from commands.services import Services
 from integrations.local_store.store import LocalStore
 
@@ -23,7 +23,7 @@ CLEAN = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DAT
 
 def returnbot(*args: str, cwd: Path, stdin: str = "", env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.main.cli", *args],
         input=stdin,
         cwd=cwd,
         env={**CLEAN, **(env or {})},

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.main.config import ConfigError, load_settings
 
 CONFIG_NAMES = [
     "DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "STORE",
@@ -73,7 +73,7 @@ def test_unsupported_database_and_bad_shop(monkeypatch: pytest.MonkeyPatch) -> N
 def test_cli_exits_2_with_one_line_per_problem(tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "DATABASE_URL": "nope://", "STORE": "magento", "HOME": str(tmp_path)}
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
+        [sys.executable, "-m", "bot.main.cli", "db", "upgrade"], env=env, cwd=tmp_path, capture_output=True, text=True
     )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from aiosmtpd.controller import Controller
 
-from bot.config import load_settings
-from bot.doctor import check_database, check_mail, check_slack, run_checks
-from bot.slack_scopes import BOT_SCOPES
-from bot.slack_standin import FakeSlack
+from bot.main.config import load_settings
+from bot.main.doctor import check_database, check_mail, check_slack, run_checks
+from bot.main.slack_scopes import BOT_SCOPES
+from bot.shell.standin import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,9 +79,9 @@ def test_each_failure_says_what_to_fix(tmp_path: Path) -> None:
 
 
 def test_shopify_check_names_the_shop_and_the_missing_scopes() -> None:
-    from bot.doctor import check_shopify
-    from tests.fakes.demo_data import demo_orders
-    from tests.fakes.shopify_server import FakeShopify
+    from bot.main.doctor import check_shopify
+    from integrations.local_store.demo import demo_orders
+    from integrations.shopify.standin.server import FakeShopify
 
     def settings_for(fake: FakeShopify, token: str) -> object:
         return load_settings(

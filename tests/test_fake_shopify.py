@@ -16,26 +16,19 @@ import httpx
 import pytest
 from graphql import parse
 
-from commands.model import (
-    Address,
-    FinancialStatus,
-    FulfillmentStatus,
-    LineItem,
-    Order,
-    OrderRef,
-)
-from commands.money import Money
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_cost import requested_cost
-from tests.fakes.shopify_data import connection_of, money_bag
-from tests.fakes.shopify_schema import (
+from domain.money import Money
+from domain.orders import Address, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderRef
+from integrations.local_store.demo import demo_orders
+from integrations.shopify.standin.cost import requested_cost
+from integrations.shopify.standin.data import connection_of, money_bag
+from integrations.shopify.standin.schema import (
     check_variables,
     coerce_variables,
     load_schema,
     select_operation,
     validate_document,
 )
-from tests.fakes.shopify_server import FakeShopify
+from integrations.shopify.standin.server import FakeShopify
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "docs" / "shopify-admin-api.md"

@@ -19,8 +19,8 @@ from reportlab.lib.pagesizes import A6
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from commands.model import Address
-from integrations.carriers import Carrier, CarrierError, Label, Parcel, ReturnItem, ReturnShipmentRequest
+from domain.carrier import Carrier, CarrierError, Label, Parcel, ReturnItem, ReturnShipmentRequest
+from domain.orders import Address
 from integrations.carriers.local import SERVICE, LocalCarrier
 from integrations.labels import page_label, qr, texts, tracking, typeface
 from integrations.labels.render import render_label_pdf

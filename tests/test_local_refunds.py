@@ -14,25 +14,22 @@ from alembic import command
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from commands.model import (
-    FinancialStatus,
-    Order,
-    OrderQuery,
+from domain.money import Money
+from domain.orders import FinancialStatus, Order, OrderQuery, SearchKind
+from domain.refunds import (
     RefundableLine,
     RefundChoice,
     RefundLineChoice,
     RefundPlan,
     RefundQuote,
     RefundTransaction,
-    SearchKind,
     StoreRefund,
 )
-from commands.money import Money
+from domain.store import RefundRefused, StoreError
 from integrations.local_store import refunds as refunds_module
 from integrations.local_store.importer import import_orders
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
-from integrations.store import RefundRefused, StoreError
 from storage import refunds
 from storage.db import Database, make_engine
 from storage.migrate import alembic_config, upgrade

@@ -21,14 +21,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from domain.vocabulary import LANGUAGES, language_for
 from integrations.mail import (
-    LANGUAGES,
     MailError,
     OutboxMailer,
     SmtpMailer,
     label_email,
     label_text,
-    language_for,
     mailer_from_settings,
     message_id_for,
 )

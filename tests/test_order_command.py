@@ -11,11 +11,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.ids import ActionId
-from bot.replies import BUSY, FAILED
-from bot.slack_standin import slash_command_form
-from bot.slack_standin.signing import signed_headers
-from bot.worker import WorkerPool
+from bot.common.ids import ActionId
+from bot.common.replies import BUSY, FAILED
+from bot.common.worker import WorkerPool
+from bot.shell.standin import slash_command_form
+from bot.shell.standin.signing import signed_headers
 from commands.services import Services
 from integrations.local_store.importer import import_orders
 from integrations.local_store.seed import seed_demo_orders

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.ids import ActionId
+from bot.common.ids import ActionId
 from commands.services import Services
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
@@ -89,7 +89,7 @@ def test_pick_lists_and_misses_match_on_both_stores(db: Database) -> None:
 def test_the_shell_shows_the_same_card_with_store_shopify(tmp_path: Path) -> None:
     def shell(env: dict[str, str]) -> str:
         proc = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "shell"], input="/order #1020\n/order jani berz\n2\n",
+            [sys.executable, "-m", "bot.main.cli", "shell"], input="/order #1020\n/order jani berz\n2\n",
             cwd=tmp_path, env={**CLEAN, **env}, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         assert proc.returncode == 0, proc.stderr

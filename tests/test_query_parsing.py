@@ -6,7 +6,7 @@ import pytest
 
 from commands.errors import UserError
 from commands.lookup import describe, parse_query
-from commands.model import OrderQuery, SearchKind
+from domain.orders import OrderQuery, SearchKind
 
 
 @pytest.mark.parametrize(

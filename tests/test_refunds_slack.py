@@ -14,12 +14,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bot import refund_flow
 from bot.app import make_client
-from bot.approvers import Approvers
-from bot.context import BotContext, RefundSetup
-from bot.ids import ActionId, BlockId, CallbackId, refund_line_block_id
-from bot.slack_standin import (
+from bot.common.approvers import Approvers
+from bot.common.context import BotContext, RefundSetup
+from bot.common.ids import ActionId, BlockId, CallbackId, refund_line_block_id
+from bot.refunds import flow as refund_flow
+from bot.shell.standin import (
     initial_values,
     interactive_form,
     signed_headers,
@@ -29,14 +29,14 @@ from bot.slack_standin import (
 )
 from commands.refunds import RefundPolicy
 from commands.services import Services
+from domain.store import RefundOutcomeUnknown, Store
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
 from integrations.shopify.client import RetryPolicy
-from integrations.store import RefundOutcomeUnknown, Store
+from integrations.shopify.standin.refunds import refunds_applied
 from storage import audit
 from storage import refunds as states
 from storage.db import Database
-from tests.fakes.shopify_refunds import refunds_applied
 from tests.shopify_env import shopify
 from tests.slack_harness import (
     AGENT,

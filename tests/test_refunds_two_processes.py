@@ -14,10 +14,10 @@ import pytest
 
 from commands import lookup, refunds
 from commands.services import Services
+from integrations.shopify.standin.refunds import refunds_applied
 from storage import refunds as states
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
-from tests.fakes.shopify_refunds import refunds_applied
 from tests.shopify_env import shopify
 
 ROOT = Path(__file__).resolve().parents[1]

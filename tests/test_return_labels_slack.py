@@ -10,18 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.ids import ActionId, BlockId, CallbackId, ReturnMenu, item_block_id
-from bot.slack_standin import initial_values, interactive_form, signed_headers, state_value, view_submission_payload
+from bot.common.ids import ActionId, BlockId, CallbackId, ReturnMenu, item_block_id
+from bot.shell.standin import initial_values, interactive_form, signed_headers, state_value, view_submission_payload
 from commands.services import ReturnSettings, Services
+from domain.store import Store
 from integrations.carriers.local import LocalCarrier
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
 from integrations.mail import SmtpMailer
-from integrations.store import Store
+from integrations.shopify.standin.returns import install_returns
 from storage.db import Database
 from storage.models import ReturnCaseRow
 from storage.serials import next_serial
-from tests.fakes.shopify_returns import install_returns
 from tests.shopify_env import shopify
 from tests.slack_harness import AGENT, CHANNEL, LEAD, SIGNING_SECRET, SlackHarness, ack_text, block_texts, start_harness
 from tests.smtp_sink import Sink, smtp_sink
@@ -69,7 +69,7 @@ def card_for(slack: SlackHarness, order: str) -> dict[str, Any]:
 def choose(slack: SlackHarness, card: dict, choice: ReturnMenu, *, user: str = AGENT) -> None:
     menu = next(b for b in card["blocks"] if b.get("block_id") == BlockId.ORDER_ACTIONS)["elements"][0]
     option = next(o for o in menu["options"] if o["value"].startswith(choice))
-    from bot.slack_standin import block_actions_payload
+    from bot.shell.standin import block_actions_payload
 
     url = slack.fake.response_url(channel=CHANNEL, message_ts=card["ts"], user=user)
     payload = block_actions_payload(user, CHANNEL, card, menu, url, selected_option=option)

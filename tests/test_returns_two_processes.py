@@ -27,7 +27,7 @@ WORKER = textwrap.dedent(
     from commands import returns
     from commands.errors import UserError
     from commands.lookup import look_up
-    from commands.model import Address
+    from domain.orders import Address
     from commands.services import ReturnSettings, Services
     from integrations.carriers.local import LocalCarrier
     from integrations.local_store.store import LocalStore

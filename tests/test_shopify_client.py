@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from integrations.local_store.demo import demo_orders
 from integrations.shopify.client import RetryPolicy, ShopifyClient
 from integrations.shopify.documents import Document, document
 from integrations.shopify.errors import (
@@ -13,8 +14,7 @@ from integrations.shopify.errors import (
     ShopifyProtocolError,
     ShopifyUnavailable,
 )
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_server import FakeShopify
+from integrations.shopify.standin.server import FakeShopify
 from tests.shopify_env import FAST
 
 DETAIL = document("OrderDetail")

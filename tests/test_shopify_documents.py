@@ -7,7 +7,7 @@ import re
 import pytest
 
 from integrations.shopify.documents import all_documents
-from tests.fakes.shopify_schema import validate_document
+from integrations.shopify.standin.schema import validate_document
 
 DOCUMENTS = all_documents()
 

@@ -11,28 +11,20 @@ from typing import Any
 import httpx
 import pytest
 
-from commands.model import (
-    Order,
-    OrderQuery,
-    RefundChoice,
-    RefundLineChoice,
-    RefundPlan,
-    RefundTransaction,
-    RestockType,
-    SearchKind,
-)
-from commands.money import Money
+from domain.money import Money
+from domain.orders import Order, OrderQuery, SearchKind
+from domain.refunds import RefundChoice, RefundLineChoice, RefundPlan, RefundTransaction, RestockType
+from domain.store import RefundOutcomeUnknown, RefundRefused, StoreError
+from integrations.local_store.demo import demo_orders
 from integrations.shopify.client import RetryPolicy, ShopifyClient
 from integrations.shopify.documents import all_documents
 from integrations.shopify.errors import ShopifyAccessDenied
 from integrations.shopify.refunds import refund_input
+from integrations.shopify.standin.data import Node
+from integrations.shopify.standin.refunds import refunds_applied
+from integrations.shopify.standin.schema import validate_document
+from integrations.shopify.standin.server import FakeShopify
 from integrations.shopify.store import ShopifyStore
-from integrations.store import RefundOutcomeUnknown, RefundRefused, StoreError
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_data import Node
-from tests.fakes.shopify_refunds import refunds_applied
-from tests.fakes.shopify_schema import validate_document
-from tests.fakes.shopify_server import FakeShopify
 from tests.shopify_env import FAST, shopify
 
 KEY = "3f1c2b9e-8d4e-4f7a-9a51-6b1d2c3e4f5a"

@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from commands.model import Order, OrderQuery, SearchKind
+from domain.orders import Order, OrderQuery, SearchKind
 from integrations.local_store.store import LocalStore
 from integrations.shopify.documents import all_documents
 from integrations.shopify.errors import ShopifyInvalidState, ShopifyNotFound
 from integrations.shopify.returns import Returnable, allocate, returnable_items
+from integrations.shopify.standin.data import Node
+from integrations.shopify.standin.returns import install_returns
+from integrations.shopify.standin.schema import validate_document
+from integrations.shopify.standin.server import FakeShopify
 from integrations.shopify.store import ShopifyStore
 from storage.db import Database
-from tests.fakes.shopify_data import Node
-from tests.fakes.shopify_returns import install_returns
-from tests.fakes.shopify_schema import validate_document
-from tests.fakes.shopify_server import FakeShopify
 from tests.shopify_env import shopify
 
 TRACKING = "JJFI64832100000999001"

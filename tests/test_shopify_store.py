@@ -8,14 +8,14 @@ import pytest
 
 from commands.errors import UserError
 from commands.lookup import look_up, no_match_message
-from commands.model import LineItem, Order, OrderQuery, SearchKind
-from commands.money import Money
 from commands.services import Services
+from domain.money import Money
+from domain.orders import LineItem, Order, OrderQuery, SearchKind
+from integrations.local_store.demo import demo_orders
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
+from integrations.shopify.standin.server import FakeShopify
 from storage.db import Database
-from tests.fakes.demo_data import demo_orders
-from tests.fakes.shopify_server import FakeShopify
 from tests.shopify_env import FAST, TODAY, shopify
 
 QUERIES = [

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 
-from bot.slack_standin import (
+from bot.shell.standin import (
     BlockKitError,
     Call,
     FakeSlack,

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.shell.render import render_message
-from bot.slack_standin import initial_values, interactive_form, state_value, view_submission_payload
+from bot.shell.standin import initial_values, interactive_form, state_value, view_submission_payload
 
 if TYPE_CHECKING:
     from bot.shell.session import Shell

@@ -16,14 +16,12 @@ from typing import Any, TextIO
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.app import create_app, make_client
-from bot.approvers import Approvers
-from bot.config import Settings
-from bot.context import BotContext
-from bot.services import build_services
+from bot.common.approvers import Approvers
+from bot.common.context import BotContext
+from bot.common.worker import WorkerPool
 from bot.shell.modal import ModalDriver
 from bot.shell.render import Clickable, mrkdwn, render_message
-from bot.slack_standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
-from bot.worker import WorkerPool
+from bot.shell.standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
 from commands.services import Services
 
 USER_ID = "U0SHELL01"
@@ -49,19 +47,15 @@ Type what you would type in Slack, for example:
   quit                  leave (Ctrl-D works too)"""
 
 
-def run_shell(settings: Settings, stdin: TextIO, stdout: TextIO) -> int:
-    services = build_services(settings)
-    worker = WorkerPool()
+def run_shell(ctx: BotContext, stdin: TextIO, stdout: TextIO) -> int:
+    """Drive the bot's own app from the terminal until stdin ends; the caller owns the services."""
     users = {USER_ID: {"name": USER_NAME, "real_name": "Support Agent"}, LEAD_ID: {"name": LEAD_NAME}}
     with FakeSlack(users=users) as fake:
         secret = secrets.token_hex(16)
-        ctx = _with_shell_approvals(BotContext.from_settings(settings, services, worker))
-        app = create_app(ctx, make_client("xoxb-shell", fake.url), secret)
-        shell = Shell(app, fake, worker, secret, stdout, interactive=stdin.isatty())
-        shell.greet(services)
+        app = create_app(_with_shell_approvals(ctx), make_client("xoxb-shell", fake.url), secret)
+        shell = Shell(app, fake, ctx.worker, secret, stdout, interactive=stdin.isatty())
+        shell.greet(ctx.services)
         shell.run(_lines(stdin, stdout, shell.prompt, interactive=stdin.isatty()))
-    worker.shutdown()
-    services.db.dispose()
     return 0
 
 

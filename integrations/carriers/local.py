@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from commands.model import Address
-from integrations.carriers.protocol import CarrierError, Label, ReturnShipmentRequest, TrackingStatus
+from domain.carrier import CarrierError, Label, ReturnShipmentRequest
+from domain.orders import Address
+from domain.vocabulary import LabelStatus
 from integrations.labels import tracking
 from integrations.labels.render import render_label_pdf
 
@@ -75,7 +76,7 @@ class LocalCarrier:
     def tracking_status(self, tracking_number: str) -> str:
         """Always UNKNOWN: no carrier scans local labels, so the bot's own record is the status."""
         self._own(tracking_number)
-        return TrackingStatus.UNKNOWN
+        return LabelStatus.UNKNOWN
 
     def _own(self, tracking_number: str) -> str:
         number = tracking.normalize(tracking_number)

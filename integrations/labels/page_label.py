@@ -12,8 +12,8 @@ from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
-from commands.model import Address
-from integrations.carriers.protocol import Parcel, ReturnShipmentRequest
+from domain.carrier import Parcel, ReturnShipmentRequest
+from domain.orders import Address
 from integrations.labels import qr
 from integrations.labels.layout import code128, draw_lines, fit
 from integrations.labels.typeface import BOLD, REGULAR

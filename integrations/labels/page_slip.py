@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from integrations.carriers.protocol import ReturnItem, ReturnShipmentRequest
+from domain.carrier import ReturnItem, ReturnShipmentRequest
 from integrations.labels.layout import code128, fit, wrap
 from integrations.labels.texts import SlipTexts, format_date, reason_text, texts_for
 from integrations.labels.typeface import BOLD, REGULAR

@@ -13,7 +13,7 @@ from reportlab import rl_config
 from reportlab.lib.pagesizes import A6
 from reportlab.pdfgen.canvas import Canvas
 
-from integrations.carriers.protocol import ReturnShipmentRequest
+from domain.carrier import ReturnShipmentRequest
 from integrations.labels import page_label, page_slip, typeface
 
 

@@ -42,7 +42,7 @@ from typing import IO, Any, cast
 from sqlalchemy import Connection, Table, bindparam, delete, func, select, text, update
 from sqlalchemy.types import String
 
-from integrations.local_store.folding import fold
+from domain.text import fold
 from storage.db import Database
 from storage.models import AddressRow, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
 

@@ -21,8 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from commands.model import (
-    FulfillmentStatus,
+from domain.money import Money
+from domain.orders import FulfillmentStatus, payment_captured
+from domain.refunds import (
     RefundableLine,
     RefundChoice,
     RefundLineChoice,
@@ -31,13 +32,10 @@ from commands.model import (
     RefundTransaction,
     StoreRefund,
 )
-from commands.money import Money
-from integrations.store import RefundRefused, StoreError
+from domain.store import RefundRefused, StoreError
 from storage.db import Database
 from storage.models import LineItemRow, OrderRow, TransactionRow
 
-# financial statuses under which no money has been captured: there is nothing to give back
-NOT_CAPTURED = frozenset({"pending", "authorized", "voided", "expired"})
 REFUND = "refund"
 SALE = "sale"
 MAX_KEY = 64  # order_transactions.idempotency_key
@@ -292,7 +290,7 @@ def _shipping_refundable(order: OrderRow) -> Money:
 
 
 def _captured(order: OrderRow) -> Decimal:
-    return Decimal(0) if order.financial_status.strip().lower() in NOT_CAPTURED else order.total
+    return order.total if payment_captured(order.financial_status) else Decimal(0)
 
 
 def _maximum(order: OrderRow) -> Money:

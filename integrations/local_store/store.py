@@ -8,7 +8,8 @@ from typing import cast
 
 from sqlalchemy import Row, Select, Table, select, text
 
-from commands.model import (
+from domain.money import Money
+from domain.orders import (
     Address,
     FinancialStatus,
     Fulfillment,
@@ -18,14 +19,10 @@ from commands.model import (
     OrderQuery,
     OrderRef,
     OrderSummary,
-    RefundChoice,
-    RefundPlan,
-    RefundQuote,
     SearchKind,
-    StoreRefund,
     Transaction,
 )
-from commands.money import Money
+from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
 from integrations.local_store import refunds
 from storage.db import Database
 from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderRow, TransactionRow

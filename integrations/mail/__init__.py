@@ -5,11 +5,9 @@ from integrations.mail.mailer import Mailer, mailer_from_settings
 from integrations.mail.message import label_email, message_id_for
 from integrations.mail.outbox import OutboxMailer
 from integrations.mail.smtp import SmtpMailer
-from integrations.mail.texts import LANGUAGES, Delivery, LabelText, label_text, language_for
+from integrations.mail.texts import LabelText, label_text
 
 __all__ = [
-    "LANGUAGES",
-    "Delivery",
     "LabelText",
     "MailError",
     "Mailer",
@@ -17,7 +15,6 @@ __all__ = [
     "SmtpMailer",
     "label_email",
     "label_text",
-    "language_for",
     "mailer_from_settings",
     "message_id_for",
 ]

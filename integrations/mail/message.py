@@ -10,8 +10,9 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from domain.vocabulary import known_language
 from integrations.mail.addresses import require_address
-from integrations.mail.texts import DEFAULT_LANGUAGE, LANGUAGES, label_text
+from integrations.mail.texts import label_text
 
 # Carries the RMA so that a mailer (the outbox names its files after it) and anyone reading the raw
 # message can tell which return it belongs to without parsing the subject, which is translated.
@@ -70,7 +71,7 @@ def label_email(
         raise ValueError("the return label PDF is empty")
     if not idempotency_key:
         raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
-    language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    language = known_language(language)
     text = label_text(
         language,
         customer_name=customer_name,

@@ -7,59 +7,11 @@ Tuesday"), so a date is formatted by the language that uses it.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-DEFAULT_LANGUAGE = "en"
-LANGUAGES = ("en", "fi", "et", "lv", "lt", "da", "sv")
-
-# Where the order carries no usable locale, the shipping country is the next best guess. Åland (AX)
-# is Swedish-speaking; Danish is read on the Faroe Islands and in Greenland.
-_COUNTRY_LANGUAGE = {
-    "FI": "fi",
-    "AX": "sv",
-    "EE": "et",
-    "LV": "lv",
-    "LT": "lt",
-    "DK": "da",
-    "FO": "da",
-    "GL": "da",
-    "SE": "sv",
-}
-
-
-def language_for(locale: str, country: str) -> str:
-    """The language to write to a customer in: the order's locale first, else the shipping country.
-
-    The locale wins because it is what the customer chose (a Swedish speaker in Finland orders with
-    "sv-FI"). A locale we have no texts for ("de-DE") means the customer reads neither the shop's
-    language nor necessarily the country's, so English is the safer choice than the country's language.
-    """
-    primary = (locale or "").strip().replace("_", "-").split("-")[0].lower()
-    if primary:
-        # Shopify and browsers still send legacy codes for some of our languages.
-        primary = {"dk": "da", "se": "sv", "ee": "et"}.get(primary, primary)
-        return primary if primary in LANGUAGES else DEFAULT_LANGUAGE
-    return _COUNTRY_LANGUAGE.get((country or "").strip().upper(), DEFAULT_LANGUAGE)
-
-
-class Delivery(enum.StrEnum):
-    """How the parcel leaves the customer; the same values as the carriers' `Delivery`."""
-
-    DROPOFF = "drop_off"
-    PICKUP = "pickup"
-
-    @classmethod
-    def parse(cls, text: str) -> Delivery:
-        value = (text or "").strip().lower().replace("-", "").replace("_", "").replace(" ", "")
-        if value == "dropoff":
-            return cls.DROPOFF
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"unknown delivery method {text!r} (expected 'drop_off' or 'pickup')") from None
+from domain.vocabulary import DEFAULT_LANGUAGE, Delivery
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +256,7 @@ def label_text(
     """Subject and plain-text body for "your return label"; an unknown language falls back to English."""
     p = _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE])
     name = first_name(customer_name)
-    if Delivery.parse(delivery) is Delivery.DROPOFF:
+    if Delivery.parse(delivery) is Delivery.DROP_OFF:
         how = p.dropoff
     elif pickup_date is not None:
         how = p.pickup_on.format(date=p.day(pickup_date))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from integrations.store import StoreError
+from domain.store import StoreError
 
 
 class ShopifyError(StoreError):

@@ -17,7 +17,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from commands.model import (
+from domain.money import Money
+from domain.orders import payment_captured
+from domain.refunds import (
     RefundableLine,
     RefundChoice,
     RefundLineChoice,
@@ -26,16 +28,14 @@ from commands.model import (
     RefundTransaction,
     StoreRefund,
 )
-from commands.money import Money
+from domain.store import RefundOutcomeUnknown, RefundRefused
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
 from integrations.shopify.errors import ShopifyProtocolError, ShopifyUnavailable
-from integrations.store import RefundOutcomeUnknown, RefundRefused
 
 log = logging.getLogger(__name__)
 
 # displayFinancialStatus values under which no money was captured: nothing can go back, whatever is suggested
-NOT_CAPTURED = frozenset({"PENDING", "AUTHORIZED", "EXPIRED", "VOIDED"})
 OUTCOME_UNKNOWN = (
     "Shopify did not confirm the refund, so it may or may not have happened. "
     "Retrying is safe: the same key never refunds twice."
@@ -66,7 +66,7 @@ def read_quote(order: Node, line_items: Sequence[Node], fulfilled: Mapping[str, 
     suggested: Node = order.get("suggestedRefund") or {}
     shipping: Node = suggested.get("shipping") or {}
     zero = Money.zero(currency)
-    captured = order.get("displayFinancialStatus") not in NOT_CAPTURED
+    captured = payment_captured(order.get("displayFinancialStatus") or "")
     maximum = _money(suggested.get("maximumRefundableSet"), currency) if captured else zero
     transactions = _transactions(suggested.get("suggestedTransactions") or [], currency) if captured else ()
     return RefundQuote(

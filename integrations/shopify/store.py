@@ -8,7 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from commands.model import (
+from domain.money import Money
+from domain.orders import (
     Address,
     FinancialStatus,
     Fulfillment,
@@ -18,20 +19,16 @@ from commands.model import (
     OrderQuery,
     OrderRef,
     OrderSummary,
-    RefundChoice,
-    RefundPlan,
-    RefundQuote,
     SearchKind,
-    StoreRefund,
     Transaction,
 )
-from commands.money import Money
+from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
+from domain.store import StoreError
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
 from integrations.shopify.errors import ShopifyNotFound
 from integrations.shopify.refunds import create_refund, quote_variables, read_quote
 from integrations.shopify.returns import create_return
-from integrations.store import StoreError
 
 CUSTOMER_CANDIDATES = 10
 

@@ -1,0 +1,51 @@
+"""Small helpers for Slack text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+SECTION_TEXT_MAX = 3000
+FIELD_TEXT_MAX = 2000
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters; customer data must never become a link or mention."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, text: str) -> str:
+    """`<url|text>` for an http(s) URL; anything else (a `javascript:` or Slack-special `<!…>` URL, a URL
+    with markup in it) is shown as the escaped text alone, never as a link."""
+    parsed = urlsplit(url.strip())
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc or any(c in url for c in "<>| \n"):
+        return escape(text)
+    return f"<{url.strip().replace('&', '&amp;')}|{escape(text)}>"
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def date(value: datetime) -> str:
+    """A Slack date token shows the time in each reader's own timezone; the fallback is UTC."""
+    fallback = value.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def section(text: str, block_id: str | None = None) -> dict:
+    block = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def context(text: str, block_id: str | None = None) -> dict:
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}]}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def plain(text: str, limit: int) -> dict:
+    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}

@@ -1,0 +1,139 @@
+"""Configuration from the environment (and `.env`). Names are part of the interface: see README.
+
+A bad value stops the start with one line per problem (`bot.main.cli` prints them, exit status 2).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class ConfigError(Exception):
+    """Raised with every problem found, one per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True)
+
+    DATABASE_URL: str = "sqlite:///returnbot.db"
+    SLACK_BOT_TOKEN: str = ""
+    SLACK_APP_TOKEN: str = ""
+    SLACK_SIGNING_SECRET: str = ""
+    SLACK_API_URL: str = "https://slack.com/api/"
+    STORE: Literal["local", "shopify"] = "local"
+    SHOPIFY_SHOP: str = ""
+    SHOPIFY_ACCESS_TOKEN: str = ""
+    SHOPIFY_API_VERSION: str = "2026-07"
+    SHOPIFY_ADMIN_URL: str = ""
+    CARRIER: Literal["local", "shipit", "postnord"] = "local"
+    RETURN_ADDRESS_NAME: str = "Returnbot Demo Warehouse"
+    RETURN_ADDRESS_STREET: str = "Tehtaankatu 12"
+    RETURN_ADDRESS_ZIP: str = "00140"
+    RETURN_ADDRESS_CITY: str = "Helsinki"
+    RETURN_ADDRESS_COUNTRY: str = "FI"
+    RETURN_ADDRESS_PHONE: str = "+358 9 4242 4242"
+    RETURN_ADDRESS_EMAIL: str = "returns@example.com"
+    SMTP_URL: str = ""
+    OUTBOX_DIR: Path = Path("outbox")
+    APPROVALS_CHANNEL: str = ""
+    APPROVER_USERGROUP: str = ""
+    APPROVER_USER_IDS: str = ""
+    REFUND_AUTO_APPROVE_LIMIT: Decimal = Field(default=Decimal(0), ge=0)
+    RETURN_REMINDER_DAYS: int = Field(default=14, gt=0)
+    RETURN_ESCALATION_DAYS: int = Field(default=21, gt=0)
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL (e.g. sqlite:///returnbot.db or postgresql+psycopg://host/db)"
+            ) from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError(f"unsupported database {url.get_backend_name()!r}: use sqlite or postgresql")
+        return value
+
+    @field_validator("SLACK_BOT_TOKEN")
+    @classmethod
+    def _bot_token(cls, value: str) -> str:
+        if value and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token (starts with xoxb-)")
+        return value
+
+    @field_validator("SLACK_APP_TOKEN")
+    @classmethod
+    def _app_token(cls, value: str) -> str:
+        if value and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token (starts with xapp-) with connections:write")
+        return value
+
+    @field_validator("SLACK_API_URL", "SHOPIFY_ADMIN_URL")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("SHOPIFY_SHOP")
+    @classmethod
+    def _shop(cls, value: str) -> str:
+        value = value.strip().removeprefix("https://").rstrip("/")
+        if value and not value.endswith(".myshopify.com"):
+            raise ValueError("must be the shop's my-shop.myshopify.com domain")
+        return value
+
+    @model_validator(mode="after")
+    def _needs(self) -> Settings:
+        if self.STORE == "shopify" and not (self.SHOPIFY_SHOP or self.SHOPIFY_ADMIN_URL):
+            raise ValueError("STORE=shopify needs SHOPIFY_SHOP (my-shop.myshopify.com)")
+        if self.STORE == "shopify" and not self.SHOPIFY_ACCESS_TOKEN:
+            raise ValueError("STORE=shopify needs SHOPIFY_ACCESS_TOKEN")
+        if self.RETURN_ESCALATION_DAYS < self.RETURN_REMINDER_DAYS:
+            raise ValueError("RETURN_ESCALATION_DAYS must not be before RETURN_REMINDER_DAYS")
+        return self
+
+    @property
+    def slack_api_url(self) -> str:
+        # slack_sdk joins method names onto the base URL: without the slash the last segment is lost
+        return self.SLACK_API_URL if self.SLACK_API_URL.endswith("/") else self.SLACK_API_URL + "/"
+
+    @property
+    def shopify_admin_url(self) -> str:
+        if self.SHOPIFY_ADMIN_URL:
+            return self.SHOPIFY_ADMIN_URL
+        return f"https://{self.SHOPIFY_SHOP}/admin/api/{self.SHOPIFY_API_VERSION}/graphql.json"
+
+    @property
+    def approver_user_ids(self) -> frozenset[str]:
+        return frozenset(part.strip() for part in self.APPROVER_USER_IDS.replace(";", ",").split(",") if part.strip())
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; ConfigError lists every problem, one per line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError([_describe(err) for err in exc.errors()]) from None
+
+
+def _describe(err: object) -> str:
+    loc = err.get("loc", ())  # type: ignore[attr-defined]
+    name = str(loc[0]) if loc else "configuration"
+    msg = str(err.get("msg", "invalid"))  # type: ignore[attr-defined]
+    msg = msg.removeprefix("Value error, ")
+    if err.get("type") == "literal_error":  # type: ignore[attr-defined]
+        msg = f"unknown value {err.get('input')!r}: {msg.lower()}"  # type: ignore[attr-defined]
+    return f"{name}: {msg}" if loc else msg

@@ -1,0 +1,1 @@
+"""`/order`, the pick list and the order card."""

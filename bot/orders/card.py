@@ -1,0 +1,168 @@
+"""The order card: the message an order gets in the channel; its thread holds everything that follows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.common.blocks import FIELD_TEXT_MAX, clip, context, date, escape, plain, section
+from bot.common.ids import ActionId, BlockId
+from bot.orders.return_menu import return_menu
+from commands.returns import Case
+from domain.money import Money
+from domain.orders import FinancialStatus, FulfillmentStatus, Order
+
+MAX_ITEM_LINES = 15
+
+_FINANCIAL = {
+    FinancialStatus.PENDING: "⏳ Payment pending",
+    FinancialStatus.AUTHORIZED: "🔒 Authorized",
+    FinancialStatus.PAID: "✅ Paid",
+    FinancialStatus.PARTIALLY_PAID: "◐ Partially paid",
+    FinancialStatus.PARTIALLY_REFUNDED: "↩️ Partially refunded",
+    FinancialStatus.REFUNDED: "↩️ Refunded",
+    FinancialStatus.VOIDED: "✖️ Voided",
+    FinancialStatus.UNKNOWN: "❔ Unknown",
+}
+_FULFILLMENT = {
+    FulfillmentStatus.UNFULFILLED: "📦 Unfulfilled",
+    FulfillmentStatus.PARTIAL: "🚚 Partially fulfilled",
+    FulfillmentStatus.FULFILLED: "🚚 Fulfilled",
+    FulfillmentStatus.RESTOCKED: "↩️ Restocked",
+    FulfillmentStatus.UNKNOWN: "❔ Unknown",
+}
+
+
+def financial_label(status: FinancialStatus) -> str:
+    return _FINANCIAL[status]
+
+
+def fulfillment_label(status: FulfillmentStatus) -> str:
+    return _FULFILLMENT[status]
+
+
+def order_card_text(order: Order) -> str:
+    """Notification and screen-reader text for the card."""
+    who = order.customer_name or order.email or "no customer"
+    return f"Order {order.name} — {who} — {order.total}"
+
+
+def order_card(
+    order: Order,
+    *,
+    requested_by: str | None = None,
+    can_return: bool = False,
+    can_refund: bool = False,
+    cases: Sequence[Case] = (),
+) -> list[dict]:
+    """The card; `can_return` adds the "Create return" menu, `can_refund` the Refund button, `cases` lists the
+    order's returns."""
+    blocks: list[dict] = [
+        {"type": "header", "block_id": BlockId.ORDER_HEADER, "text": plain(_title(order), 150)},
+        {"type": "section", "block_id": BlockId.ORDER_FACTS, "fields": _facts(order)},
+        section(_items(order), BlockId.ORDER_ITEMS),
+    ]
+    shipping = _shipping(order)
+    if shipping:
+        blocks.append(section(shipping, BlockId.ORDER_SHIPPING))
+    history = _history(order, cases)
+    if history:
+        blocks.append(section(history, BlockId.ORDER_HISTORY))
+    footer = f"Created {date(order.created_at)}"
+    if requested_by:
+        footer += f" · looked up by <@{requested_by}>"
+    blocks.append(context(footer, BlockId.ORDER_FOOTER))
+    actions = [return_menu(order.ref.id)] if can_return else []
+    if can_refund:
+        actions.append(
+            {"type": "button", "action_id": ActionId.REFUND_OPEN, "value": order.ref.id, "text": plain("Refund", 75)}
+        )
+    if actions:
+        blocks.append({"type": "actions", "block_id": BlockId.ORDER_ACTIONS, "elements": actions})
+    return blocks
+
+
+def _title(order: Order) -> str:
+    title = f"Order {order.name}"
+    return title + " — cancelled" if order.cancelled else title
+
+
+def _field(label: str, value: str) -> dict:
+    return {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", FIELD_TEXT_MAX)}
+
+
+def _facts(order: Order) -> list[dict]:
+    customer = escape(order.customer_name) or "_no name_"
+    if order.email:
+        customer += f"\n{escape(order.email)}"
+    totals = f"{order.total}"
+    if not order.refunded.is_zero():
+        totals += f" (refunded {order.refunded})"
+    fields = [
+        _field("Customer", customer),
+        _field("Date", date(order.created_at)),
+        _field("Payment", financial_label(order.financial_status)),
+        _field("Fulfillment", fulfillment_label(order.fulfillment_status)),
+        _field("Total", totals),
+    ]
+    if order.shipping_method:
+        fields.append(_field("Shipping", escape(order.shipping_method)))
+    return fields
+
+
+def _items(order: Order) -> str:
+    # on a partly shipped order, the agent needs to see which items are still in the warehouse
+    mark_unshipped = order.fulfillment_status == FulfillmentStatus.PARTIAL
+    lines = [
+        _item_line(li.quantity, li.name, li.sku, li.total)
+        + (" · _not shipped yet_" if mark_unshipped and li.fulfillment_status != FulfillmentStatus.FULFILLED else "")
+        for li in order.line_items[:MAX_ITEM_LINES]
+    ]
+    hidden = len(order.line_items) - MAX_ITEM_LINES
+    if hidden > 0:
+        lines.append(f"_…and {hidden} more items_")
+    summary = [f"Subtotal {order.subtotal}"]
+    if not order.shipping.is_zero():
+        summary.append(f"shipping {order.shipping}")
+    if not order.discounts.is_zero():
+        summary.append(f"discounts −{order.discounts}")
+    if not order.taxes.is_zero():
+        # EU shops price with VAT included: then the taxes are part of the total, not added to it
+        included = order.subtotal - order.discounts + order.shipping == order.total
+        summary.append(f"incl. taxes {order.taxes}" if included else f"taxes {order.taxes}")
+    return "*Items*\n" + "\n".join(lines or ["_no items_"]) + "\n" + " · ".join(summary)
+
+
+def _item_line(quantity: int, name: str, sku: str, total: Money) -> str:
+    sku_part = f" `{escape(sku)}`" if sku else ""
+    return f"• {quantity} × {escape(name)}{sku_part} — {total}"
+
+
+def _shipping(order: Order) -> str:
+    parts: list[str] = []
+    if not order.shipping_address.is_empty():
+        parts.append("*Ship to*\n" + "\n".join(escape(line) for line in order.shipping_address.lines()))
+    if order.fulfillments:
+        tracking = [
+            f"• {escape(f.tracking_company) or 'Carrier'}: "
+            + (
+                f"<{f.tracking_url}|{escape(f.tracking_number)}>"
+                if f.tracking_url
+                else f"`{escape(f.tracking_number)}`"
+            )
+            for f in order.fulfillments
+            if f.tracking_number
+        ]
+        if tracking:
+            parts.append("*Tracking*\n" + "\n".join(tracking))
+    return "\n\n".join(parts)
+
+
+def _history(order: Order, cases: Sequence[Case]) -> str:
+    lines = [f"📦 Return {c.rma}: {c.status.replace('_', ' ')} ({c.created_at:%Y-%m-%d})" for c in cases]
+    if order.cancelled_at:
+        lines.append(f"✖️ Cancelled {date(order.cancelled_at)}")
+    for t in order.transactions:
+        if t.kind == "refund":
+            when = f" {date(t.created_at)}" if t.created_at else ""
+            lines.append(f"↩️ Refunded {t.amount}{when}")
+    return "*History*\n" + "\n".join(lines) if lines else ""

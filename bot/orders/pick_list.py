@@ -1,0 +1,46 @@
+"""Several orders matched: a short list, each with a button that posts its card into the channel."""
+
+from __future__ import annotations
+
+from bot.common.blocks import context, escape, plain, section
+from bot.common.ids import ActionId, BlockId, pick_block_id
+from bot.orders.card import financial_label, fulfillment_label
+from domain.orders import OrderSummary
+
+
+def pick_list_text(description: str, count: int, more: bool) -> str:
+    shown = f"{count}+" if more else str(count)
+    return f"{shown} orders match {description}"
+
+
+def pick_list(summaries: list[OrderSummary], description: str, *, more: bool) -> list[dict]:
+    blocks: list[dict] = [section(f"*{pick_list_text(escape(description), len(summaries), more)}* — newest first:",
+                                  BlockId.PICK_HEADER)]  # fmt: skip
+    for index, s in enumerate(summaries):
+        who = escape(s.customer_name or s.email or "no customer")
+        status = (
+            "✖️ Cancelled"
+            if s.cancelled
+            else f"{financial_label(s.financial_status)} · " + fulfillment_label(s.fulfillment_status)
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "block_id": pick_block_id(index),
+                "text": {
+                    "type": "mrkdwn",
+                    "text": f"*{escape(s.ref.name)}* · {who} · {s.created_at:%Y-%m-%d} · {s.total}\n{status}",
+                },
+                "accessory": {
+                    "type": "button",
+                    "action_id": ActionId.PICK_ORDER,
+                    "text": plain(f"Show {s.ref.name}", 75),
+                    "value": s.ref.id,
+                },
+            }
+        )
+    if more:
+        blocks.append(
+            context("More orders match: add the first name, the e-mail or the order number.", BlockId.PICK_MORE)
+        )
+    return blocks

@@ -1,0 +1,1 @@
+"""Refunds in Slack: the refund modal, `/refund`, approvals in the approvals channel, retries."""
