@@ -13,6 +13,7 @@ BENCHMARKS = {
     "shopify": "bench.shopify_lookups",
     "labels": "bench.labels",
     "instant-return": "bench.instant_return",
+    "tick": "bench.tick",
 }
 
 

@@ -13,6 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
 from bench.report import ms, ratio, table
 from bot.app import create_app, make_client
 from bot.common.context import BotContext
@@ -81,8 +83,6 @@ def run(quick: bool = False) -> None:
         app = create_app(BotContext(services, WorkerPool()), make_client("xoxb-bench", slack.url), SECRET)
         server = SlackHTTPServer(("127.0.0.1", 0), app, health_check(services))
         server.start_in_thread()
-        import httpx
-
         http = httpx.Client(base_url=server.url)
         # warm-up: imports, first connections, the first label's fonts
         _one(http, slack, shop, carrier, "#1011")
@@ -100,7 +100,9 @@ def run(quick: bool = False) -> None:
     print(f"median total ÷ sum: {median_ratio:.2f}× (target ≤ 1.20×) → {'met' if median_ratio <= 1.2 else 'NOT met'}")
 
 
-def _one(http, slack: FakeSlack, shop: FakeShopify, carrier: SlowCarrier, order: str) -> tuple[float, int]:
+def _one(
+    http: httpx.Client, slack: FakeSlack, shop: FakeShopify, carrier: SlowCarrier, order: str
+) -> tuple[float, int]:
     slack_before, shop_before, carrier_before = len(slack.calls), len(shop.calls), carrier.calls
     files_before = len(slack.calls_to("files.completeUploadExternal"))
     body = slash_command_form(

@@ -31,6 +31,7 @@ from reportlab.pdfgen.canvas import Canvas
 from bench.report import median, ms, percentile, ratio, table
 from domain.carrier import Parcel, ReturnItem, ReturnShipmentRequest
 from domain.orders import Address
+from domain.vocabulary import Delivery
 from integrations.carriers.local import LocalCarrier
 from integrations.labels import qr, typeface
 
@@ -47,7 +48,7 @@ REQUEST = ReturnShipmentRequest(
     sender=Address(name="Jānis Bērziņš", address1="Brīvības iela 68-12", zip="LV-1011", city="Rīga", country="LV"),
     receiver=Address(name="Nordic Goods Oy", address1="Varastokatu 5 B", zip="01510", city="Vantaa", country="FI"),
     parcel=Parcel(1250),
-    delivery="drop_off",
+    delivery=Delivery.DROP_OFF,
     items=[
         ReturnItem("Linen shirt, blue, M", "LS-BLU-M", 1, "size_too_small"),
         ReturnItem("Vilnas zeķes (3 pāri)", "WS-GRY-3", 2, "defective"),

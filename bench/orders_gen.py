@@ -560,7 +560,7 @@ def _orders(seed: int) -> Iterator[tuple[str, int]]:
             row[at["Lineitem fulfillment status"]] = line_status
             row[at["Vendor"]] = product.vendor
             row[at["Lineitem discount"]] = "0.00"
-            if shipped:
+            if tracking is not None:  # exactly when shipped
                 row[at["Tracking Number"]] = tracking
                 row[at["Tracking Company"]] = carrier.company
                 row[at["Tracking URL"]] = tracking_url

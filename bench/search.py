@@ -175,9 +175,10 @@ def _postgres(orders: int, export: _Export) -> Database | None:
 
 def _pg_comment(db: Database) -> str | None:
     with db.session() as session:
-        return session.scalar(
+        comment: str | None = session.scalar(
             text("select shobj_description(oid, 'pg_database') from pg_database where datname = current_database()")
         )
+    return comment
 
 
 # --- measuring ---------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ import httpx
 from bench.report import ms, percentile, ratio, table
 from commands.lookup import look_up
 from commands.services import Services
+from domain.orders import Order
 from integrations.local_store.demo import demo_orders
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
@@ -29,7 +30,7 @@ from integrations.shopify.store import ShopifyStore
 BUCKET, RESTORE = 1000.0, 100.0
 
 
-def _queries(orders: list) -> list[str]:
+def _queries(orders: list[Order]) -> list[str]:
     """Each demo order by number, by e-mail and by name, in turn."""
     out: list[str] = []
     for order in orders:
@@ -70,7 +71,12 @@ def lookups(count: int) -> None:
                 failed += 1
                 print(f"lookup {i} failed: {exc}")
         elapsed = time.perf_counter() - start
-        costs = [(c.requested_cost, c.actual_cost) for c in fake.calls if c.actual_cost is not None]
+        # a call with an actual cost was charged, so it has a requested cost too
+        costs: list[tuple[float, float]] = [
+            (c.requested_cost, c.actual_cost)
+            for c in fake.calls
+            if c.requested_cost is not None and c.actual_cost is not None
+        ]
         client.close()
         throttled = fake.throttled
     floor = minimum_seconds(costs, BUCKET, RESTORE)

@@ -1,4 +1,6 @@
-"""Order lookup: what an agent types after `/order`, turned into one order or a short pick list."""
+"""Order lookup: what an agent types to find an order, turned into one order or a short pick list.
+
+Messages are plain words: the bot layer adds the Slack formatting and the command's own example."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from domain.text import fold
 MAX_QUERY_LENGTH = 200
 PICK_LIST_SIZE = 10
 
-USAGE = "Type an order number (`#1001`), an e-mail address, a customer name or a tracking number, e.g. `/order #1001`."
+USAGE = "Type an order number (#1001), an e-mail address, a customer name or a tracking number."
 
 _ORDER_NUMBER = re.compile(r"#?\s*(\d{1,9})")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

@@ -17,6 +17,35 @@ class RestockType(enum.StrEnum):
     NO_RESTOCK = "NO_RESTOCK"
 
 
+class RefundStatus(enum.StrEnum):
+    """Where a refund request is: before a team lead, decided, being refunded, done.
+
+    pending_approval -> approved -> executing -> succeeded | failed
+    pending_approval -> rejected
+    failed -> executing                       (a retry: same idempotency key, one more attempt)
+    """
+
+    PENDING_APPROVAL = "pending_approval"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXECUTING = "executing"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def final(self) -> bool:
+        """Nothing leaves these; `failed` can still be retried."""
+        return self in (RefundStatus.REJECTED, RefundStatus.SUCCEEDED)
+
+    @property
+    def open(self) -> bool:
+        """On its way to a refund: an order has at most one such request unless a team lead adds another."""
+        return self in OPEN_REFUND_STATUSES
+
+
+OPEN_REFUND_STATUSES = frozenset({RefundStatus.PENDING_APPROVAL, RefundStatus.APPROVED, RefundStatus.EXECUTING})
+
+
 @dataclass(frozen=True, slots=True)
 class RefundLineChoice:
     line_item_id: str  # as in Order.line_items
@@ -26,10 +55,15 @@ class RefundLineChoice:
 
 @dataclass(frozen=True, slots=True)
 class RefundChoice:
-    """What the agent picked in the refund form: lines, and how much shipping to give back."""
+    """What the agent picked in the refund form: lines, and how much shipping to give back.
+
+    `full` asks for everything still refundable instead (Shopify's suggestFullRefund; the lines and shipping
+    are then ignored): a quote for it names the payments an amount refunded alone can go back to.
+    """
 
     lines: tuple[RefundLineChoice, ...] = ()
     shipping: Decimal = Decimal(0)
+    full: bool = False
 
 
 @dataclass(frozen=True, slots=True)

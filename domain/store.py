@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Protocol
 
 from domain.orders import Order, OrderQuery, OrderSummary
@@ -22,9 +24,50 @@ class RefundOutcomeUnknown(StoreError):
     idempotency key is safe; it never refunds twice."""
 
 
+class Disposition(StrEnum):
+    """What becomes of a returned unit once it is back (Shopify's dispositions)."""
+
+    RESTOCKED = "restocked"  # resellable: back into stock
+    NOT_RESTOCKED = "not_restocked"  # damaged
+    MISSING = "missing"  # not in the parcel
+
+
+@dataclass(frozen=True)
+class ReceivedLine:
+    line_item_id: str  # as in Order.line_items
+    quantity: int
+    disposition: Disposition
+
+
+@dataclass(frozen=True)
+class StoreReturn:
+    """A return as the store's own system has it now."""
+
+    id: str
+    status: str  # requested | open | closed | cancelled | declined
+    processed: Mapping[str, int] = field(default_factory=dict)  # line item id -> units processed (received)
+
+    @property
+    def received(self) -> bool:
+        """Processed or closed in the store's admin: the parcel came back there."""
+        return self.status == "closed" or any(q > 0 for q in self.processed.values())
+
+
 class Store(Protocol):
     kind: str  # "local" | "shopify": whose ids an order reference holds
     name: str  # how agents are told where an order was looked up
+
+    @property
+    def notifies_customers(self) -> bool:
+        """Whether the store can e-mail the customer about a refund itself (Shopify's notify flag); the local
+        store has no mail of its own, so a form must not promise it."""
+        ...
+
+    @property
+    def keeps_returns(self) -> bool:
+        """Whether the store keeps returns of its own (Shopify), which `create_return` records; False when the
+        bot's return case is the only record (the local store), so there is nothing to record in the store."""
+        ...
 
     def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
         """Matching orders, newest first, at most `limit`."""
@@ -49,6 +92,19 @@ class Store(Protocol):
         """Record a return of `items` (line item id as in Order.line_items, quantity, reason note) shipped back
         under this tracking; safe to call again with the same items. Returns the store's return id ("" when the
         store keeps no returns of its own)."""
+        ...
+
+    def process_return(self, order_id: str, return_id: str, lines: Sequence[ReceivedLine], *, note: str) -> None:
+        """Tell the store what came back of its return `return_id` (quantities and dispositions), once: what it
+        has processed already is not sent again. No refund is made here (refunds go through create_refund)."""
+        ...
+
+    def read_returns(self, return_ids: Sequence[str]) -> dict[str, StoreReturn]:
+        """The store's returns by id, as they are now (missing: the store does not know the id)."""
+        ...
+
+    def cancel_return(self, return_id: str) -> None:
+        """End a return that never came back: cancelled, or closed where the store no longer cancels it."""
         ...
 
     def refund_quote(self, order_id: str, choice: RefundChoice) -> RefundQuote:

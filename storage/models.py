@@ -193,8 +193,8 @@ class AuditEventRow(Base):
 class ReturnCaseRow(Base):
     """A return: what comes back, how, and where the conversation about it lives in Slack.
 
-    status: requested -> label_created -> in_transit -> received -> inspected -> resolved,
-    or cancelled / expired; every change is one conditional UPDATE (see storage.returns).
+    status: a domain.vocabulary.ReturnStatus (requested -> label_created -> in_transit -> received -> resolved,
+    or cancelled / expired); every change is one conditional UPDATE (see storage.returns).
     """
 
     __tablename__ = "return_cases"
@@ -205,7 +205,7 @@ class ReturnCaseRow(Base):
     order_id: Mapped[str] = mapped_column(String(128), index=True)
     order_name: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
-    delivery: Mapped[str] = mapped_column(String(16))  # drop_off | pickup
+    delivery: Mapped[str] = mapped_column(String(16))  # a domain.vocabulary.Delivery
     pickup_date: Mapped[date | None] = mapped_column(Date)
     pickup_phone: Mapped[str] = mapped_column(String(64), default="")
     weight_grams: Mapped[int] = mapped_column(Integer)
@@ -223,6 +223,18 @@ class ReturnCaseRow(Base):
     error: Mapped[str] = mapped_column(Text, default="")  # why the last attempt failed, for the Retry button
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # after the label (storage.return_lifecycle): the receipt, a snooze, and where the reminder was posted
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    received_by: Mapped[str] = mapped_column(String(64), default="", server_default="")  # a user, carrier, shopify
+    received_source: Mapped[str] = mapped_column(String(16), default="", server_default="")  # slack|carrier|shopify
+    # [{line_item_id, name, quantity, condition}] and the note: what came back, as the warehouse counted it
+    receipt: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    receipt_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    slack_reminder_ts: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    # the Slack steps after the label (upload, e-mail, the final update of the status message) are done
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last read of the store's own return
 
     labels: Mapped[list[LabelRow]] = relationship(back_populates="return_case", order_by="LabelRow.id")
 
@@ -230,7 +242,8 @@ class ReturnCaseRow(Base):
 
 
 class LabelRow(Base):
-    """A carrier label. status: created -> voided | in_transit -> delivered."""
+    """A carrier label. status: a domain.vocabulary.LabelStatus (created -> voided | in_transit -> delivered).
+    The e-mails it went out in are its `email` operations (storage.returns.label_email_key)."""
 
     __tablename__ = "labels"
 
@@ -244,8 +257,23 @@ class LabelRow(Base):
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tracked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last asked the carrier; NULL: ask first
 
     return_case: Mapped[ReturnCaseRow] = relationship(back_populates="labels")
+
+    __table_args__ = (Index("ix_labels_status_tracked", "status", "tracked_at"),)
+
+
+class CarrierScanRow(Base):
+    """A scan of a parcel, as a scanner at the warehouse records it (`returnbot carrier-scan`): the local
+    carrier's tracking answers from these."""
+
+    __tablename__ = "carrier_scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tracking_number: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # a domain.vocabulary.LabelStatus: in_transit | delivered
+    scanned_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class SerialRow(Base):
@@ -302,3 +330,28 @@ class RefundRequestRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_refund_requests_status_created", "status", "created_at"),)
+
+
+class ReminderRow(Base):
+    """Due work of the scheduler (see storage.reminders): a reminder, an escalation, an expiry, a digest.
+
+    status: pending -> claimed -> sent | cancelled; a claim whose holder died is taken again once
+    `claim_expires_at` has passed, and `attempts` fences the late holder out.
+    """
+
+    __tablename__ = "reminders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)  # one row per reminder however often scheduled
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(128), index=True)  # an RMA, or a day for the digest
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16))
+    claimed_by: Mapped[str] = mapped_column(String(64), default="")
+    claim_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)

@@ -14,9 +14,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database
@@ -92,11 +92,18 @@ def _claim(db: Database, key: str, kind: str, digest: str, at: datetime) -> dict
         if row.status == RUNNING and not lease_over:
             raise OperationInProgress(key)
         # failed, or its holder vanished: take it over, unless someone else just did
-        taken = s.execute(
-            update(OperationRow)
-            .where(OperationRow.id == row.id, OperationRow.status == row.status, OperationRow.attempts == row.attempts)
-            .values(status=RUNNING, attempts=row.attempts + 1, locked_until=at + LEASE, updated_at=at, error="")
-        ).rowcount
+        # an UPDATE runs on a cursor: its result has a rowcount, which Session.execute's return type does not say
+        result = cast(
+            "CursorResult[*tuple[Any, ...]]",
+            s.execute(
+                update(OperationRow)
+                .where(
+                    OperationRow.id == row.id, OperationRow.status == row.status, OperationRow.attempts == row.attempts
+                )
+                .values(status=RUNNING, attempts=row.attempts + 1, locked_until=at + LEASE, updated_at=at, error="")
+            ),
+        )
+        taken = result.rowcount
         if taken != 1:
             raise OperationInProgress(key)
     return None

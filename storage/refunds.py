@@ -13,184 +13,49 @@ nothing, so the row itself is the only safe arbiter.
 
 Separation of duties lives in the same SQL (`AND requested_by <> :actor`), not only in the UI: a
 requester who tries to decide their own request gets `Outcome.SELF_APPROVAL`. Whether the actor may
-approve at all (the approvers' user group, amount limits) is the caller's check, made at click time.
+approve at all (the approvers' user group) is the caller's check, made at click time.
+
+An order has one open request at a time (`create_once(..., alone=True)`), and what was approved automatically
+on an order is counted against the auto-approve limit: both are decided under a per-order lock in the same
+write transaction as the insert, so two agents submitting at once (or five requests of 49.90 under a limit of
+50) cannot split a refund past the team leads.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Executable, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from domain.refunds import OPEN_REFUND_STATUSES, RefundStatus
 from storage import audit
 from storage.db import Database
+from storage.locks import lock_for_transaction
 from storage.models import RefundRequestRow
-
-PENDING_APPROVAL = "pending_approval"
-APPROVED = "approved"
-REJECTED = "rejected"
-EXECUTING = "executing"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-STATUSES = (PENDING_APPROVAL, APPROVED, REJECTED, EXECUTING, SUCCEEDED, FAILED)
-FINAL = (REJECTED, SUCCEEDED)  # nothing leaves these; `failed` can still be retried
-
-RESTOCK_TYPES = ("RETURN", "CANCEL", "NO_RESTOCK")  # Shopify's RefundLineItemRestockType
-STORES = ("local", "shopify")
-
-AUTO = "auto"  # decided_by of an auto-approved request; never a person, so nobody may act as "auto"
-SYSTEM = "system"
-
-MAX_FAILURE = 2000
-INTERRUPTED = (
-    "The bot stopped while this refund was being made, so it may or may not have happened. "
-    "Retry is safe: it sends the same refund with the same key, which never refunds twice."
-)
-# Amount is NUMERIC(18, 4) on PostgreSQL: anything finer or larger would be silently changed there
-MAX_DECIMALS = 4
-MAX_AMOUNT = Decimal("1e14")
-CENT = Decimal("0.01")
+from storage.refund_records import AUTO as AUTO
+from storage.refund_records import INTERRUPTED as INTERRUPTED
+from storage.refund_records import MAX_AMOUNT as MAX_AMOUNT
+from storage.refund_records import MAX_FAILURE as MAX_FAILURE
+from storage.refund_records import SYSTEM as SYSTEM
+from storage.refund_records import Created as Created
+from storage.refund_records import Creation as Creation
+from storage.refund_records import ExecutionStart as ExecutionStart
+from storage.refund_records import Outcome as Outcome
+from storage.refund_records import PlannedPayment as PlannedPayment
+from storage.refund_records import RefundDraft as RefundDraft
+from storage.refund_records import RefundLine as RefundLine
+from storage.refund_records import RefundRequestNotFound as RefundRequestNotFound
+from storage.refund_records import RefundRequestView as RefundRequestView
+from storage.refund_records import Transition as Transition
+from storage.refund_records import money_text, view_of
 
 R = RefundRequestRow
-
-
-class RefundRequestNotFound(LookupError):
-    pass
-
-
-class Outcome(StrEnum):
-    APPLIED = "applied"  # this call made the change
-    WRONG_STATE = "wrong_state"  # the request had already moved on (double click, lost race, stale attempt)
-    SELF_APPROVAL = "self_approval"  # the requester tried to approve or reject their own request
-
-
-@dataclass(frozen=True)
-class RefundLine:
-    line_item_id: str
-    name: str
-    quantity: int
-    restock: str = "NO_RESTOCK"  # this line's restock type: RETURN for shipped units, CANCEL for the others
-
-
-@dataclass(frozen=True)
-class PlannedPayment:
-    """One payment the money goes back to, as planned when the request was made."""
-
-    gateway: str
-    amount: Decimal
-    parent_id: str = ""  # the store's id of the sale or capture being refunded
-
-
-@dataclass(frozen=True)
-class RefundDraft:
-    """What the requester asked for. Frozen at creation: the approver approves exactly this."""
-
-    store: str
-    order_id: str
-    order_name: str
-    lines: tuple[RefundLine, ...]
-    shipping: Decimal
-    restock: str
-    amount: Decimal
-    currency: str
-    reason: str
-    note: str = ""
-    notify_customer: bool = True
-    # how the amount goes back; frozen so that every attempt sends the store the same parameters
-    transactions: tuple[PlannedPayment, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.store not in STORES:
-            raise ValueError(f"store must be one of {STORES}, got {self.store!r}")
-        if not self.order_id or not self.order_name:
-            raise ValueError("a refund needs the order's id and name")
-        if self.restock not in RESTOCK_TYPES:
-            raise ValueError(f"restock must be one of {RESTOCK_TYPES}, got {self.restock!r}")
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
-            raise ValueError(f"currency must be an ISO 4217 code like 'EUR', got {self.currency!r}")
-        if not self.reason.strip():
-            raise ValueError("a refund needs a reason")
-        _check_money("amount", self.amount, positive=True)
-        _check_money("shipping", self.shipping, positive=False)
-        if self.shipping > self.amount:
-            raise ValueError("shipping is part of the amount, so it cannot exceed it")
-        for line in self.lines:
-            if not line.line_item_id or type(line.quantity) is not int or line.quantity < 1:
-                raise ValueError(f"a refund line needs a line item and a positive quantity: {line!r}")
-        if not self.lines and self.shipping == 0:
-            raise ValueError("a refund needs lines or shipping")
-        for line in self.lines:
-            if line.restock not in RESTOCK_TYPES:
-                raise ValueError(f"restock must be one of {RESTOCK_TYPES}, got {line.restock!r}")
-        for payment in self.transactions:
-            _check_money("a payment's amount", payment.amount, positive=True)
-        if self.transactions and sum(p.amount for p in self.transactions) != self.amount:
-            raise ValueError("the planned payments must add up to the amount")
-
-
-@dataclass(frozen=True)
-class RefundRequestView:
-    id: int
-    store: str
-    order_id: str
-    order_name: str
-    lines: tuple[RefundLine, ...]
-    shipping: Decimal
-    restock: str
-    amount: Decimal
-    currency: str
-    reason: str
-    note: str
-    notify_customer: bool
-    transactions: tuple[PlannedPayment, ...]
-    requested_by: str
-    status: str
-    decided_by: str | None
-    decided_at: datetime | None
-    reject_reason: str
-    idempotency_key: str
-    store_refund_id: str
-    failure: str
-    attempts: int
-    slack_channel: str
-    slack_thread_ts: str
-    slack_approval_channel: str
-    slack_approval_ts: str
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def auto_approved(self) -> bool:
-        return self.decided_by == AUTO
-
-
-@dataclass(frozen=True)
-class Transition:
-    """The result of one transition. `request` is the row after this call, whoever won."""
-
-    won: bool
-    request: RefundRequestView
-    outcome: Outcome
-
-    def __post_init__(self) -> None:
-        if self.won != (self.outcome is Outcome.APPLIED):
-            raise ValueError(f"won={self.won} contradicts outcome {self.outcome}")
-
-
-@dataclass(frozen=True)
-class ExecutionStart(Transition):
-    """A won start hands out the key to send to the store and the attempt number `finish` must quote."""
-
-    idempotency_key: str | None = None  # None when lost: do not call the store
-    attempt: int | None = None
 
 
 # -- creating ----------------------------------------------------------------------------------------
@@ -206,11 +71,12 @@ def create(
     slack_channel: str = "",
     slack_thread_ts: str = "",
 ) -> RefundRequestView:
-    """Record a request (pending, or approved by "auto" when the caller's policy allows it)."""
+    """Record a request as it is (pending, or approved by "auto"), beside any other of its order: tools and
+    tests. The workflow uses `create_once`, which keeps to one open request per order and to the limit."""
     return create_once(
-        db, draft, requested_by=requested_by, at=at, auto_approved=auto_approved, slack_channel=slack_channel,
-        slack_thread_ts=slack_thread_ts,
-    )[0]  # fmt: skip
+        db, draft, requested_by=requested_by, at=at, auto_approve_up_to=MAX_AMOUNT if auto_approved else None,
+        alone=False, slack_channel=slack_channel, slack_thread_ts=slack_thread_ts,
+    ).request  # fmt: skip
 
 
 def create_once(
@@ -219,53 +85,94 @@ def create_once(
     *,
     requested_by: str,
     at: datetime,
-    auto_approved: bool = False,
+    auto_approve_up_to: Decimal | None = None,
+    alone: bool = True,
     slack_channel: str = "",
     slack_thread_ts: str = "",
     submission_key: str | None = None,
-) -> tuple[RefundRequestView, bool]:
-    """`create`, once per `submission_key` (a form submitted twice, or retried by Slack): the second call gets
-    the first request and False. The unique key in the database decides, also between two instances."""
+) -> Created:
+    """Record a request, once per `submission_key` (a form submitted twice, or retried by Slack: the second call
+    gets the first request, REPEATED).
+
+    `alone`: refused (BLOCKED, with the open request) while another request of the order is open.
+    `auto_approve_up_to`: approved by "auto" when this amount, with what was auto-approved on the order before and
+    what waits for a team lead there, stays within it (None: a team lead decides).
+
+    Both are decided under a lock on the order, in the transaction of the insert: also between two instances.
+    """
     _check_person(requested_by)
-    if submission_key is not None:
-        earlier = _by_submission(db, submission_key)
-        if earlier is not None:
-            return earlier, False
-    row = R(
-        store=draft.store, order_id=draft.order_id, order_name=draft.order_name, submission_key=submission_key,
-        lines=[{"line_item_id": li.line_item_id, "name": li.name, "quantity": li.quantity, "restock": li.restock}
-               for li in draft.lines],
-        transactions=[{"gateway": p.gateway, "amount": _money(p.amount), "parent_id": p.parent_id}
-                      for p in draft.transactions],
-        shipping=draft.shipping, restock=draft.restock, amount=draft.amount, currency=draft.currency,
-        reason=draft.reason, note=draft.note, notify_customer=draft.notify_customer, requested_by=requested_by,
-        status=APPROVED if auto_approved else PENDING_APPROVAL,
-        decided_by=AUTO if auto_approved else None, decided_at=at if auto_approved else None, reject_reason="",
-        # made once, here, and sent on every attempt: the store then refunds at most once per request
-        idempotency_key=str(uuid.uuid4()),
-        store_refund_id="", failure="", attempts=0, slack_channel=slack_channel, slack_thread_ts=slack_thread_ts,
-        slack_approval_channel="", slack_approval_ts="", created_at=at, updated_at=at,
-    )  # fmt: skip
     try:
         with db.session(write=True) as s:
+            lock_for_transaction(s, f"refund-order:{draft.store}:{draft.order_id}")
+            earlier = _by_submission(s, submission_key)
+            if earlier is not None:
+                return Created(view_of(earlier), Creation.REPEATED)
+            if alone:
+                blocking = _open_of(s, draft)
+                if blocking is not None:
+                    return Created(view_of(blocking), Creation.BLOCKED)
+            auto = auto_approve_up_to is not None and _counted(s, draft) + draft.amount <= auto_approve_up_to
+            row = _new_row(draft, requested_by, at, auto, slack_channel, slack_thread_ts, submission_key)
             s.add(row)
             s.flush()  # the id names the audit subject
-            _audit(s, row, at=at, actor=requested_by, action="refund.requested", auto_approved=auto_approved)
-            if auto_approved:
+            _audit(s, row, at=at, actor=requested_by, action="refund.requested", auto_approved=auto)
+            if auto:
                 _audit(s, row, at=at, actor=AUTO, action="refund.approved")
-            return _view(row), True
+            return Created(view_of(row), Creation.CREATED)
     except IntegrityError:
         # the same submission committed by another instance between our look and our insert
-        earlier = _by_submission(db, submission_key) if submission_key is not None else None
-        if earlier is None:
-            raise
-        return earlier, False
+        with db.session() as s:
+            again = _by_submission(s, submission_key)
+            if again is None:
+                raise
+            return Created(view_of(again), Creation.REPEATED)
 
 
-def _by_submission(db: Database, submission_key: str) -> RefundRequestView | None:
-    with db.session() as s:
-        row = s.scalars(select(R).where(R.submission_key == submission_key)).first()
-        return _view(row) if row is not None else None
+def _new_row(
+    draft: RefundDraft, requested_by: str, at: datetime, auto: bool, channel: str, thread: str, key: str | None
+) -> RefundRequestRow:
+    return R(
+        store=draft.store, order_id=draft.order_id, order_name=draft.order_name, submission_key=key,
+        lines=[{"line_item_id": li.line_item_id, "name": li.name, "quantity": li.quantity,
+                "restock": li.restock.value} for li in draft.lines],
+        transactions=[{"gateway": p.gateway, "amount": money_text(p.amount), "parent_id": p.parent_id}
+                      for p in draft.transactions],
+        shipping=draft.shipping, restock=draft.restock.value, amount=draft.amount, currency=draft.currency,
+        reason=draft.reason, note=draft.note, notify_customer=draft.notify_customer, requested_by=requested_by,
+        status=RefundStatus.APPROVED if auto else RefundStatus.PENDING_APPROVAL,
+        decided_by=AUTO if auto else None, decided_at=at if auto else None, reject_reason="",
+        # made once, here, and sent on every attempt: the store then refunds at most once per request
+        idempotency_key=str(uuid.uuid4()),
+        store_refund_id="", failure="", attempts=0, slack_channel=channel, slack_thread_ts=thread,
+        slack_approval_channel="", slack_approval_ts="", created_at=at, updated_at=at,
+    )  # fmt: skip
+
+
+def _open_of(s: Session, draft: RefundDraft) -> RefundRequestRow | None:
+    stmt = (
+        select(R)
+        .where(R.store == draft.store, R.order_id == draft.order_id, R.status.in_(OPEN_REFUND_STATUSES))
+        .order_by(R.id)
+    )
+    return s.scalars(stmt).first()
+
+
+def _counted(s: Session, draft: RefundDraft) -> Decimal:
+    """What counts against the auto-approve limit on the order: every auto-approved request (refunded, being
+    refunded or failed and retryable) and every request waiting for a team lead."""
+    amounts = s.scalars(
+        select(R.amount).where(
+            R.store == draft.store, R.order_id == draft.order_id,
+            or_(R.decided_by == AUTO, R.status == RefundStatus.PENDING_APPROVAL),
+        )
+    )  # fmt: skip
+    return sum(amounts, Decimal(0))  # summed here: SQLite keeps amounts as text
+
+
+def _by_submission(s: Session, submission_key: str | None) -> RefundRequestRow | None:
+    if submission_key is None:
+        return None
+    return s.scalars(select(R).where(R.submission_key == submission_key)).first()
 
 
 # -- deciding ----------------------------------------------------------------------------------------
@@ -276,8 +183,8 @@ def approve(db: Database, request_id: int, *, approver: str, at: datetime) -> Tr
     _check_person(approver)
     with db.session(write=True) as s:
         won = _update(
-            s, request_id, (PENDING_APPROVAL,), R.requested_by != approver,
-            status=APPROVED, decided_by=approver, decided_at=at, updated_at=at,
+            s, request_id, (RefundStatus.PENDING_APPROVAL,), R.requested_by != approver,
+            status=RefundStatus.APPROVED, decided_by=approver, decided_at=at, updated_at=at,
         )  # fmt: skip
         return _decided(s, request_id, won, actor=approver, at=at, action="refund.approved", attempted="approve")
 
@@ -289,8 +196,8 @@ def reject(db: Database, request_id: int, *, approver: str, reason: str, at: dat
         raise ValueError("a rejection needs a reason")
     with db.session(write=True) as s:
         won = _update(
-            s, request_id, (PENDING_APPROVAL,), R.requested_by != approver,
-            status=REJECTED, decided_by=approver, decided_at=at, reject_reason=reason, updated_at=at,
+            s, request_id, (RefundStatus.PENDING_APPROVAL,), R.requested_by != approver,
+            status=RefundStatus.REJECTED, decided_by=approver, decided_at=at, reject_reason=reason, updated_at=at,
         )  # fmt: skip
         return _decided(
             s, request_id, won, actor=approver, at=at, action="refund.rejected", attempted="reject", reason=reason
@@ -303,38 +210,42 @@ def _decided(
     row = _load(s, request_id)
     if won:
         _audit(s, row, at=at, actor=actor, action=action, **details)
-        return Transition(True, _view(row), Outcome.APPLIED)
-    if row.status == PENDING_APPROVAL and row.requested_by == actor:
+        return Transition(True, view_of(row), Outcome.APPLIED)
+    if row.status == RefundStatus.PENDING_APPROVAL and row.requested_by == actor:
         # an authorization decision: logged, in the same transaction as the refusal
         _audit(s, row, at=at, actor=actor, action="refund.decision_denied", attempted=attempted, why="own request")
-        return Transition(False, _view(row), Outcome.SELF_APPROVAL)
-    return Transition(False, _view(row), Outcome.WRONG_STATE)
+        return Transition(False, view_of(row), Outcome.SELF_APPROVAL)
+    return Transition(False, view_of(row), Outcome.WRONG_STATE)
 
 
 # -- executing ---------------------------------------------------------------------------------------
 
 
-def start_execution(db: Database, request_id: int, *, actor: str, at: datetime) -> ExecutionStart:
+def start_execution(
+    db: Database, request_id: int, *, actor: str, at: datetime, from_status: RefundStatus | None = None
+) -> ExecutionStart:
     """approved | failed -> executing; one more attempt, under the request's one idempotency key.
 
     Only one execution is ever in flight: a second caller finds `executing` and loses. The decider check
     is repeated here so that no row reaches the store without a decision by someone else (or "auto").
+    `from_status` starts only from that status: an approval never retries, a Retry never starts an approval.
     """
+    expected = (from_status,) if from_status is not None else (RefundStatus.APPROVED, RefundStatus.FAILED)
     with db.session(write=True) as s:
         won = _update(
-            s, request_id, (APPROVED, FAILED), or_(R.decided_by == AUTO, R.decided_by != R.requested_by),
-            status=EXECUTING, attempts=R.attempts + 1, failure="", updated_at=at,
+            s, request_id, expected, or_(R.decided_by == AUTO, R.decided_by != R.requested_by),
+            status=RefundStatus.EXECUTING, attempts=R.attempts + 1, failure="", updated_at=at,
         )  # fmt: skip
         row = _load(s, request_id)
         if not won:
             # judged on the row as read now: on PostgreSQL it may have moved on since the UPDATE looked
-            self_decided = row.status in (APPROVED, FAILED) and not _properly_decided(row)
+            self_decided = row.status in (RefundStatus.APPROVED, RefundStatus.FAILED) and not _properly_decided(row)
             outcome = Outcome.SELF_APPROVAL if self_decided else Outcome.WRONG_STATE
-            return ExecutionStart(False, _view(row), outcome)
+            return ExecutionStart(False, view_of(row), outcome)
         # attempts only grows here, so the first attempt always came from `approved`, later ones from `failed`
         action = "refund.executing" if row.attempts == 1 else "refund.retried"
         _audit(s, row, at=at, actor=actor, action=action, attempt=row.attempts)
-        return ExecutionStart(True, _view(row), Outcome.APPLIED, row.idempotency_key, row.attempts)
+        return ExecutionStart(True, view_of(row), Outcome.APPLIED, row.idempotency_key, row.attempts)
 
 
 def finish(
@@ -358,14 +269,16 @@ def finish(
     if not succeeded and (store_refund_id or not failure.strip()):
         raise ValueError("a failed refund has a failure and no store refund id")
     result = {"store_refund_id": store_refund_id} if succeeded else {"failure": failure[:MAX_FAILURE]}
-    status = SUCCEEDED if succeeded else FAILED
+    status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
     with db.session(write=True) as s:
-        won = _update(s, request_id, (EXECUTING,), R.attempts == attempt, status=status, updated_at=at, **result)
+        won = _update(
+            s, request_id, (RefundStatus.EXECUTING,), R.attempts == attempt, status=status, updated_at=at, **result
+        )
         row = _load(s, request_id)
         if not won:
-            return Transition(False, _view(row), Outcome.WRONG_STATE)
+            return Transition(False, view_of(row), Outcome.WRONG_STATE)
         _audit(s, row, at=at, actor=actor, action=f"refund.{status}", attempt=attempt, **result)
-        return Transition(True, _view(row), Outcome.APPLIED)
+        return Transition(True, view_of(row), Outcome.APPLIED)
 
 
 def fail_interrupted(db: Database, *, started_before: datetime, at: datetime) -> list[RefundRequestView]:
@@ -377,16 +290,18 @@ def fail_interrupted(db: Database, *, started_before: datetime, at: datetime) ->
     """
     with db.session() as s:
         stale = s.execute(
-            select(R.id, R.attempts).where(R.status == EXECUTING, R.updated_at < started_before).order_by(R.id)
+            select(R.id, R.attempts)
+            .where(R.status == RefundStatus.EXECUTING, R.updated_at < started_before)
+            .order_by(R.id)
         ).all()
     released = []
     for request_id, attempt in stale:
         with db.session(write=True) as s:
-            if _update(s, request_id, (EXECUTING,), R.attempts == attempt, status=FAILED, failure=INTERRUPTED,
-                       updated_at=at):  # fmt: skip
+            if _update(s, request_id, (RefundStatus.EXECUTING,), R.attempts == attempt,
+                       status=RefundStatus.FAILED, failure=INTERRUPTED, updated_at=at):  # fmt: skip
                 row = _load(s, request_id)
                 _audit(s, row, at=at, actor=SYSTEM, action="refund.interrupted", attempt=attempt)
-                released.append(_view(row))
+                released.append(view_of(row))
     return released
 
 
@@ -402,7 +317,7 @@ def set_approval_message(db: Database, request_id: int, *, channel: str, ts: str
             .values(slack_approval_channel=channel, slack_approval_ts=ts, updated_at=at)
             .execution_options(synchronize_session=False)
         )
-        return s.execute(stmt).rowcount == 1
+        return _changed_one(s, stmt)
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -410,21 +325,26 @@ def set_approval_message(db: Database, request_id: int, *, channel: str, ts: str
 
 def get(db: Database, request_id: int) -> RefundRequestView:
     with db.session() as s:
-        return _view(_load(s, request_id))
+        return view_of(_load(s, request_id))
 
 
 def for_order(db: Database, order_id: str) -> list[RefundRequestView]:
     with db.session() as s:
-        return [_view(r) for r in s.scalars(select(R).where(R.order_id == order_id).order_by(R.id))]
+        return [view_of(r) for r in s.scalars(select(R).where(R.order_id == order_id).order_by(R.id))]
 
 
-def with_status(db: Database, status: str, *, limit: int = 200) -> list[RefundRequestView]:
-    """Oldest first: the approvals queue, or executions a reconciler should look at."""
-    if status not in STATUSES:
-        raise ValueError(f"unknown status {status!r}")
-    stmt = select(R).where(R.status == status).order_by(R.created_at, R.id).limit(limit)
+def open_for_order(db: Database, store: str, order_id: str) -> list[RefundRequestView]:
+    """The order's requests on their way to a refund (pending, approved, being refunded), oldest first."""
+    stmt = select(R).where(R.store == store, R.order_id == order_id, R.status.in_(OPEN_REFUND_STATUSES)).order_by(R.id)
     with db.session() as s:
-        return [_view(r) for r in s.scalars(stmt)]
+        return [view_of(r) for r in s.scalars(stmt)]
+
+
+def with_status(db: Database, status: RefundStatus | str, *, limit: int = 200) -> list[RefundRequestView]:
+    """Oldest first: the approvals queue, or executions a reconciler should look at."""
+    stmt = select(R).where(R.status == RefundStatus(status)).order_by(R.created_at, R.id).limit(limit)
+    with db.session() as s:
+        return [view_of(r) for r in s.scalars(stmt)]
 
 
 def subject(request_id: int) -> str:
@@ -435,7 +355,9 @@ def subject(request_id: int) -> str:
 # -- internals ---------------------------------------------------------------------------------------
 
 
-def _update(s: Session, request_id: int, expected: Sequence[str], *guards: ColumnElement[bool], **values: Any) -> bool:
+def _update(
+    s: Session, request_id: int, expected: Sequence[RefundStatus], *guards: ColumnElement[bool], **values: Any
+) -> bool:
     """The one conditional UPDATE of a transition; True when this call changed the row."""
     stmt = (
         update(R)
@@ -444,7 +366,13 @@ def _update(s: Session, request_id: int, expected: Sequence[str], *guards: Colum
         .execution_options(synchronize_session=False)
     )
     # (a NULL in a guard is never true: an undecided row cannot pass `decided_by <> requested_by`)
-    return s.execute(stmt).rowcount == 1
+    return _changed_one(s, stmt)
+
+
+def _changed_one(s: Session, stmt: Executable) -> bool:
+    result = s.execute(stmt)
+    assert isinstance(result, CursorResult)  # an UPDATE's result counts its rows
+    return result.rowcount == 1
 
 
 def _load(s: Session, request_id: int) -> RefundRequestRow:
@@ -458,38 +386,7 @@ def _load(s: Session, request_id: int) -> RefundRequestRow:
 def _audit(s: Session, row: RefundRequestRow, *, at: datetime, actor: str, action: str, **details: Any) -> None:
     audit.record(
         s, at=at, actor=actor, action=action, subject=subject(row.id),
-        order=row.order_name, amount=_money(row.amount), currency=row.currency, **details,
-    )  # fmt: skip
-
-
-def _canonical(value: Decimal) -> Decimal:
-    """One form on both databases: PostgreSQL returns NUMERIC normalized (43.8, 1E+1), SQLite as written (43.80).
-    At least cents, and no trailing zeros beyond them."""
-    cents = value.quantize(CENT)
-    return cents if cents == value else value.normalize()
-
-
-def _money(value: Decimal) -> str:
-    return format(_canonical(value), "f")  # fixed-point: never "1E+1" in the audit trail
-
-
-def _view(row: RefundRequestRow) -> RefundRequestView:
-    return RefundRequestView(
-        id=row.id, store=row.store, order_id=row.order_id, order_name=row.order_name,
-        lines=tuple(
-            RefundLine(str(li["line_item_id"]), li["name"], int(li["quantity"]), li.get("restock", "NO_RESTOCK"))
-            for li in row.lines
-        ),
-        transactions=tuple(
-            PlannedPayment(p["gateway"], Decimal(p["amount"]), p.get("parent_id", "")) for p in row.transactions or ()
-        ),
-        shipping=_canonical(row.shipping), restock=row.restock, amount=_canonical(row.amount), currency=row.currency,
-        reason=row.reason, note=row.note, notify_customer=row.notify_customer, requested_by=row.requested_by,
-        status=row.status, decided_by=row.decided_by, decided_at=row.decided_at, reject_reason=row.reject_reason,
-        idempotency_key=row.idempotency_key, store_refund_id=row.store_refund_id, failure=row.failure,
-        attempts=row.attempts, slack_channel=row.slack_channel, slack_thread_ts=row.slack_thread_ts,
-        slack_approval_channel=row.slack_approval_channel, slack_approval_ts=row.slack_approval_ts,
-        created_at=row.created_at, updated_at=row.updated_at,
+        order=row.order_name, amount=money_text(row.amount), currency=row.currency, **details,
     )  # fmt: skip
 
 
@@ -501,12 +398,3 @@ def _properly_decided(row: RefundRequestRow) -> bool:
 def _check_person(user: str) -> None:
     if not user or user in (AUTO, SYSTEM):
         raise ValueError(f"{user!r} is not a person who can request or decide a refund")
-
-
-def _check_money(what: str, value: Decimal, *, positive: bool) -> None:
-    if not isinstance(value, Decimal):  # a float has already lost the cents
-        raise TypeError(f"{what} is a Decimal, got {type(value).__name__}")
-    if not value.is_finite() or value < 0 or (positive and value == 0) or value >= MAX_AMOUNT:
-        raise ValueError(f"{what} out of range: {value}")
-    if value != value.quantize(Decimal(1).scaleb(-MAX_DECIMALS)):
-        raise ValueError(f"{what} has more than {MAX_DECIMALS} decimals: {value}")

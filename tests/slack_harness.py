@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+from urllib.parse import parse_qs
 
 import httpx
 
@@ -36,9 +37,13 @@ class SlackHarness:
         self.http = httpx.Client(base_url=self.server.url, timeout=10)
 
     def post(self, body: str, *, headers: dict[str, str] | None = None) -> httpx.Response:
-        return self.http.post(
+        response = self.http.post(
             "/slack/events", content=body.encode(), headers=headers or signed_headers(SIGNING_SECRET, body)
         )
+        submitted = _view_submission(body)
+        if submitted is not None and response.status_code == 200:
+            self.fake.check_submission_ack(submitted, response.text)  # Slack checks the answer's view too
+        return response
 
     def command(self, command: str, text: str, *, user: str = AGENT, channel: str = CHANNEL) -> httpx.Response:
         """A signed slash command; waits until the background work it started is done."""
@@ -98,12 +103,23 @@ def start_harness(
     return SlackHarness(services, fake, worker, server)
 
 
+def _view_submission(body: str) -> dict[str, Any] | None:
+    payload = parse_qs(body).get("payload")
+    try:
+        parsed = json.loads(payload[0]) if payload else None
+    except ValueError:
+        return None
+    if isinstance(parsed, dict) and parsed.get("type") == "view_submission":
+        return cast(dict[str, Any], parsed)
+    return None
+
+
 def find_element(message: dict[str, Any], action_id: str, value: str | None = None) -> dict[str, Any]:
     for block in message.get("blocks", []):
         candidates = [block.get("accessory")] if block.get("accessory") else block.get("elements", [])
         for element in candidates:
             if element.get("action_id") == action_id and (value is None or element.get("value") == value):
-                return element
+                return cast(dict[str, Any], element)
     raise AssertionError(f"no element {action_id!r} (value {value!r}) in message: {json.dumps(message)[:500]}")
 
 
@@ -124,5 +140,5 @@ def block_texts(message: dict[str, Any]) -> str:
 def ack_text(response: httpx.Response) -> str:
     """The text an ack showed the agent: Bolt answers plain text, or JSON when there is more than text."""
     if response.headers.get("content-type", "").startswith("application/json"):
-        return response.json().get("text", "")
+        return str(response.json().get("text", ""))
     return response.text

@@ -10,8 +10,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.main.cli import audit_line, order_name_of
+from bot.shell.standin import FakeSlack
+from integrations.local_store.seed import seed_demo_orders
 from storage import audit, refunds
 from storage.db import Database
+from storage.models import LabelRow, ReturnCaseRow
 from storage.refunds import RefundDraft, RefundLine
 
 CLEAN = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "STORE", "SHOPIFY_"))}
@@ -19,11 +22,13 @@ T0 = datetime(2026, 11, 22, 12, 0, 0, tzinfo=UTC)
 AGENT, LEAD = "U0AGENT", "U0LEAD"
 
 
-def returnbot(*args: str, cwd: Path, database_url: str) -> subprocess.CompletedProcess[str]:
+def returnbot(
+    *args: str, cwd: Path, database_url: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.main.cli", *args],
         cwd=cwd,
-        env={**CLEAN, "DATABASE_URL": database_url},
+        env={**CLEAN, "DATABASE_URL": database_url, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -66,22 +71,24 @@ def test_the_trail_of_an_order_oldest_first(db: Database, db_url: str, tmp_path:
 
     assert proc.returncode == 0, proc.stderr
     subject = f"refund_request:{request_id}"
+    agent, lead = f"user {AGENT}", f"user {LEAD}"  # no bot token to look their names up with
     assert proc.stdout.splitlines() == [
-        f"2026-11-22 12:00:00 UTC  {AGENT}  refund.requested  {subject}  29.90 EUR, auto approved no",
-        f"2026-11-22 12:01:00 UTC  {LEAD}  refund.approved  {subject}  29.90 EUR",
-        f"2026-11-22 12:01:01 UTC  {LEAD}  refund.executing  {subject}  29.90 EUR, attempt 1",
+        f"2026-11-22 12:00:00 UTC  {agent}  refund.requested  {subject}  29.90 EUR, auto approved no",
+        f"2026-11-22 12:01:00 UTC  {lead}  refund.approved  {subject}  29.90 EUR",
+        f"2026-11-22 12:01:01 UTC  {lead}  refund.executing  {subject}  29.90 EUR, attempt 1",
         f"2026-11-22 12:01:31 UTC  system  refund.failed  {subject}  29.90 EUR, attempt 1, "
         "failure Shopify timed out after 30 s",
-        f"2026-11-22 12:02:00 UTC  {LEAD}  refund.retried  {subject}  29.90 EUR, attempt 2",
+        f"2026-11-22 12:02:00 UTC  {lead}  refund.retried  {subject}  29.90 EUR, attempt 2",
         f"2026-11-22 12:02:01 UTC  system  refund.succeeded  {subject}  29.90 EUR, attempt 2, "
         "store refund local-refund-7",
-        f"2026-11-22 12:03:20 UTC  {AGENT}  order.viewed  order:#1001  channel C1",
+        f"2026-11-22 12:03:20 UTC  {agent}  order.viewed  order:#1001  channel C1",
     ]
     # the number alone names the same order
     assert returnbot("audit", "--order", " 1001 ", cwd=tmp_path, database_url=db_url).stdout == proc.stdout
 
 
 def test_an_order_without_events(db: Database, db_url: str, tmp_path: Path) -> None:
+    seed_demo_orders(db)  # #1003 is in the store
     refund_with_one_retry(db)
 
     proc = returnbot("audit", "--order", "1003", cwd=tmp_path, database_url=db_url)
@@ -126,3 +133,63 @@ def test_order_names_and_lines() -> None:
         "2026-11-22 14:00:05 UTC  U1  refund.rejected  refund_request:3  "
         '5.00 EUR, reason not ours, extra {"a": null, "b": 1}'
     )
+
+
+def test_an_order_that_does_not_exist_is_said_so(db: Database, db_url: str, tmp_path: Path) -> None:
+    seed_demo_orders(db)
+
+    proc = returnbot("audit", "--order", "#9999", cwd=tmp_path, database_url=db_url)
+
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    assert proc.stderr == "audit: there is no order #9999 in the store (STORE=local)\n"
+
+
+def test_users_are_named_when_a_bot_token_can_look_them_up(db: Database, db_url: str, tmp_path: Path) -> None:
+    refund_with_one_retry(db)
+    with FakeSlack(users={AGENT: {"name": "agent"}}) as slack:  # LEAD is not in the workspace (any more)
+        env = {"SLACK_BOT_TOKEN": "xoxb-audit", "SLACK_API_URL": slack.url}
+        proc = returnbot("audit", "--order", "#1001", cwd=tmp_path, database_url=db_url, env=env)
+        looked_up = sorted(c.args["user"] for c in slack.calls_to("users.info"))
+
+    assert proc.returncode == 0, proc.stderr
+    who = [line.split("  ")[1] for line in proc.stdout.splitlines()]
+    assert who == [f"@agent ({AGENT})", f"user {LEAD}", f"user {LEAD}", "system", f"user {LEAD}", "system"]
+    assert looked_up == [AGENT, LEAD]  # once each, however many lines they have
+    assert "Traceback" not in proc.stderr
+
+
+def test_returns_and_their_labels_are_in_the_trail(db: Database, db_url: str, tmp_path: Path) -> None:
+    with db.session(write=True) as s:
+        case = ReturnCaseRow(
+            rma="R1001-1", store="local", order_id="1", order_name="#1001", status="cancelled", delivery="drop_off",
+            weight_grams=500, items=[{"line_item_id": "7", "name": "Wool socks", "sku": "WS", "quantity": 2}],
+            sender={"name": "Jānis Bērziņš"}, requested_by=AGENT, created_at=t(10), updated_at=t(400),
+        )  # fmt: skip
+        case.labels.append(
+            LabelRow(
+                carrier="local", tracking_number="RB000001FI", status="voided", created_at=t(20), updated_at=t(300)
+            )
+        )
+        s.add(case)
+        other = ReturnCaseRow(
+            rma="R1002-1", store="local", order_id="2", order_name="#1002", status="requested", delivery="drop_off",
+            weight_grams=500, items=[], sender={}, requested_by=AGENT, created_at=t(15), updated_at=t(15),
+        )  # fmt: skip
+        s.add(other)
+    refunds.create(db, draft("#1001", "29.90"), requested_by=LEAD, at=t(200))
+
+    proc = returnbot("audit", "--order", "1001", cwd=tmp_path, database_url=db_url)
+
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert [line.split("  ")[1:4] for line in lines] == [
+        [f"user {AGENT}", "return.requested", "return:R1001-1"],
+        ["system", "label.created", "label:1"],
+        [f"user {LEAD}", "refund.requested", "refund_request:1"],
+        ["-", "label.voided", "label:1"],
+        ["-", "return.cancelled", "return:R1001-1"],
+    ]
+    assert lines[0].endswith("delivery drop_off, items 2, status now cancelled")
+    assert lines[1].endswith("carrier local, return R1001-1, tracking RB000001FI")
+    assert "Bērziņš" not in proc.stdout  # the customer's address is not part of the trail

@@ -139,8 +139,8 @@ def test_shell_fills_the_return_form_and_saves_the_label(tmp_path: Path) -> None
 
 
 def test_shell_agent_requests_a_refund_the_lead_approves_and_audit_shows_it(tmp_path: Path) -> None:
-    # the form: 1 of the first item, Enter on the rest, reason 2 (damaged), a note; then the lead approves
-    answers = ["/refund #1009", "2", "", "", "", "", "2", "Seam came open", "as lead", "1", "as agent", "/order #1009"]
+    # the form: 1 of the first item (typed as 1), Enter on the rest, reason 2 (damaged), a note; then the lead approves
+    answers = ["/refund #1009", "1", "", "", "", "", "2", "Seam came open", "as lead", "1", "as agent", "/order #1009"]
     proc = returnbot("shell", cwd=tmp_path, stdin="\n".join(answers) + "\n")
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
@@ -151,5 +151,26 @@ def test_shell_agent_requests_a_refund_the_lead_approves_and_audit_shows_it(tmp_
 
     audit = returnbot("audit", "--order", "1009", cwd=tmp_path)
     assert audit.returncode == 0, audit.stderr
-    actions = [line.split()[4] for line in audit.stdout.splitlines()]
-    assert actions == ["refund.requested", "refund.approved", "refund.executing", "refund.succeeded"]
+    trail = [tuple(line.split("  ")[1:3]) for line in audit.stdout.splitlines()]  # who, what
+    assert trail == [
+        ("user U0SHELL01", "refund.requested"), ("user U0SHELL02", "refund.approved"),
+        ("user U0SHELL02", "refund.executing"), ("system", "refund.succeeded"),
+    ]  # fmt: skip
+
+
+def test_help_describes_every_command_and_option(tmp_path: Path) -> None:
+    def help_of(*command: str) -> str:
+        proc = returnbot(*command, "--help", cwd=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        return " ".join(proc.stdout.split())  # argparse wraps lines: compare words
+
+    run = help_of("run")
+    assert "Connect the bot to Slack" in run and "Socket Mode by default" in run
+    assert "--port PORT HTTP mode: the port to listen on (default: 3000)" in run
+    assert "--host HOST HTTP mode: the address to listen on (default: 0.0.0.0" in run
+    assert "Use the bot from the terminal, with no Slack workspace or tokens" in help_of("shell")
+    assert "Check the configuration and every part it names" in help_of("doctor")
+    assert "Exit status 1 when there is no such order" in help_of("audit")
+    overview = help_of()
+    for command in ("run", "shell", "doctor", "import-orders", "audit", "db"):
+        assert f" {command} " in overview

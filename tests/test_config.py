@@ -82,3 +82,12 @@ def test_cli_exits_2_with_one_line_per_problem(tmp_path) -> None:
         "configuration: STORE: unknown value 'magento': input should be 'local' or 'shopify'",
     ]
     assert "Traceback" not in proc.stderr
+
+
+def test_carriers_to_come_are_understood_but_not_available_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_settings().carrier_problem == ""
+    for name in ("shipit", "postnord"):
+        monkeypatch.setenv("CARRIER", name)
+        assert load_settings().carrier_problem == (
+            f"CARRIER={name}: {name} labels are not available yet in this version; use CARRIER=local"
+        )

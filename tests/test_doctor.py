@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from bot.main.config import load_settings
-from bot.main.doctor import check_database, check_mail, check_slack, run_checks
+from bot.main.doctor import check_carrier, check_database, check_mail, check_slack, run_checks
 from bot.main.slack_scopes import BOT_SCOPES
 from bot.shell.standin import FakeSlack
 
@@ -107,3 +110,41 @@ def test_shopify_check_names_the_shop_and_the_missing_scopes() -> None:
         partial[2].line() == "! Shopify scopes: without read_all_orders the bot cannot find orders older than 60 days"
     )
     assert partial[2].ok
+
+
+def _doctor(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL", "STORE", "CARRIER"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.main.cli", "doctor"],
+        cwd=tmp_path, env={**clean, **env}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_a_configuration_problem_is_said_once(tmp_path: Path) -> None:
+    proc = _doctor(tmp_path, STORE="magento", CARRIER="ups")
+    assert proc.returncode == 2
+    assert proc.stderr.splitlines() == [
+        "✗ configuration: STORE: unknown value 'magento': input should be 'local' or 'shopify'",
+        "✗ configuration: CARRIER: unknown value 'ups': input should be 'local', 'shipit' or 'postnord'",
+    ]
+    assert proc.stdout == ""
+
+
+def test_an_unreachable_slack_is_one_line_without_slack_sdk_errors(tmp_path: Path) -> None:
+    proc = _doctor(tmp_path, SLACK_BOT_TOKEN="xoxb-x", SLACK_API_URL=f"http://127.0.0.1:{_free_port()}/api/")
+    assert proc.returncode == 1
+    assert [line for line in proc.stdout.splitlines() if "Slack" in line] == [
+        line for line in proc.stdout.splitlines() if line.startswith("✗ Slack: cannot reach http://127.0.0.1:")
+    ]
+    assert "slack_sdk" not in proc.stderr and "ERROR" not in proc.stderr, proc.stderr
+
+
+def test_a_carrier_that_start_refuses_fails_the_doctor_too(tmp_path: Path) -> None:
+    assert check_carrier(load_settings(CARRIER="shipit"), 2).line() == (
+        "✗ carrier: CARRIER=shipit: shipit labels are not available yet in this version; use CARRIER=local"
+    )
+    assert check_carrier(load_settings(CARRIER="local"), 2).line() == (
+        "✓ carrier: local: labels made by the bot, tracking numbers from the database"
+    )
+    proc = _doctor(tmp_path, CARRIER="postnord")  # run_checks includes it: `doctor` fails as the start would
+    assert proc.returncode == 1 and "✗ carrier: CARRIER=postnord: postnord labels are not available yet" in proc.stdout

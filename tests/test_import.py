@@ -251,14 +251,30 @@ def test_progress_is_reported_while_reading(db: Database, tmp_path: Path, monkey
     path = write_csv(tmp_path / "orders.csv", rows + order_rows("#2004"))
     calls: list[tuple[int, int | None]] = []
 
-    def progress(done: int, total: int | None) -> None:
-        calls.append((done, total))
+    def progress(done: int, read: int | None) -> None:
+        calls.append((done, read))
 
     import_orders(db, path, progress=progress)
-    import_orders(db, io.StringIO(path.read_text(encoding="utf-8")), progress=progress)  # a stream: size unknown
-
     size = path.stat().st_size
-    assert calls == [(2, size), (4, size), (5, size), (2, None), (4, None), (5, None)]
+    assert [rows for rows, _ in calls] == [2, 4, 5]
+    assert calls[-1] == (5, size)  # at the end, the whole file has been read
+    calls.clear()
+    import_orders(db, io.StringIO(path.read_text(encoding="utf-8")), progress=progress)  # a stream: size unknown
+    assert calls == [(2, None), (4, None), (5, None)]
+
+
+def test_progress_counts_the_bytes_read_so_far(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 200)
+    rows = [row for n in range(1000) for row in order_rows(f"#{3000 + n}", **{"Notes": "n" * 150})]
+    path = write_csv(tmp_path / "orders.csv", rows)  # ~300 kB: far more than one read-ahead
+    size = path.stat().st_size
+    shares: list[float] = []
+    import_orders(db, path, progress=lambda _rows, read: shares.append((read or 0) / size))
+
+    assert len(shares) == 6 and shares == sorted(shares)
+    assert shares[0] < 0.25  # 200 rows of 1,000: not the whole file at the first update
+    assert 0.35 < shares[2] < 0.65
+    assert shares[-1] == 1.0
 
 
 # --- idempotency ----------------------------------------------------------------------------------
@@ -454,8 +470,9 @@ def test_imported_and_rewritten_orders_are_found_by_customer_name(db: Database, 
     assert names_matching(db, "jorgen") == ["#1003"]
 
     renamed = order_rows("#2001", **{"Billing Name": "Mārtiņš Liepiņš"})
-    import_orders(db, write_csv(tmp_path / "a.csv", order_rows("#2001", **{"Billing Name": "Ēriks Ūdris"})))
-    import_orders(db, write_csv(tmp_path / "b.csv", renamed))
+    first = order_rows("#2001", **{"Billing Name": "Ēriks Ūdris"})
+    import_orders(db, write_csv(tmp_path / "a.csv", first), alongside_demo=True)
+    import_orders(db, write_csv(tmp_path / "b.csv", renamed), alongside_demo=True)
 
     assert names_matching(db, "udris") == []
     assert names_matching(db, "liepi") == ["#2001"]
@@ -501,3 +518,28 @@ def test_seed_demo_orders_leaves_a_store_with_orders_alone(db: Database, tmp_pat
     assert seed_demo_orders(db) is None
     with db.session() as session:
         assert session.scalars(select(OrderRow.name)).all() == ["#2001"]
+
+
+def test_an_export_is_not_mixed_into_the_demo_orders(db: Database, tmp_path: Path) -> None:
+    seed_demo_orders(db)
+    before = counts(db)
+    real = order_rows("#1001", **{"Billing Name": "Real Customer"}) + order_rows("#5001")
+    export = write_csv(tmp_path / "shop.csv", real)
+
+    with pytest.raises(ImportFailed, match="holds the demo orders") as refused:
+        import_orders(db, export)
+    assert "fresh database" in str(refused.value) and "DATABASE_URL" in str(refused.value)
+    assert counts(db) == before  # nothing of the export, and the demo order #1001 as it was
+    assert load(db, "#1001").customer_name == "Jānis Bērziņš"
+
+    again = import_orders(db, DEMO_ORDERS)  # the demo's own file may come again (two instances seeding at once)
+    assert again.orders_unchanged == 24 and again.orders_created == 0
+    added = import_orders(db, write_csv(tmp_path / "more.csv", order_rows("#5001")), alongside_demo=True)
+    assert added.orders_created == 1
+
+
+def test_an_export_into_a_fresh_database_then_leaves_no_room_for_the_demo(db: Database, tmp_path: Path) -> None:
+    summary = import_orders(db, write_csv(tmp_path / "shop.csv", order_rows("#1001") + order_rows("#1002")))
+    assert summary.orders_created == 2
+    assert seed_demo_orders(db) is None  # the bot seeds only an empty database
+    assert import_orders(db, write_csv(tmp_path / "later.csv", order_rows("#1003"))).orders_created == 1

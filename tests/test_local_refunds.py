@@ -125,6 +125,33 @@ def test_quote_for_lines_and_shipping(store: LocalStore) -> None:
     assert [li.name[:6] for li in quote.lines] == ["Kaamos", "Wool H", "Revont"]  # every line, in order
 
 
+def test_a_full_choice_names_the_payments_an_amount_alone_goes_back_to(store: LocalStore) -> None:
+    quote = store.refund_quote(order_id(store, "#1001"), RefundChoice(full=True))
+
+    assert quote.amount == quote.maximum == eur("387.70")
+    assert quote.transactions == (RefundTransaction("Shopify Payments", eur("387.70"), parent_id=""),)
+
+
+def test_an_amount_alone_is_kept_in_the_ledger_and_uses_up_no_item(store: LocalStore, db: Database) -> None:
+    oid = order_id(store, "#1001")
+    plan = RefundPlan(oid, (), Decimal(0), (RefundTransaction("Shopify Payments", eur("5.00")),))
+
+    refund = store.create_refund(plan, idempotency_key="goodwill-1")
+
+    assert refund.amount == eur("5.00")
+    [row] = refund_rows(db, oid)
+    assert (row.amount, row.kind) == (Decimal("5.00"), "refund")
+    refunded_total, refunded_shipping, status, _at, quantities, _count = ledger(db, oid)
+    assert (refunded_total, refunded_shipping, status, quantities) == (
+        Decimal("5.00"), Decimal(0), "partially_refunded", (0, 0, 0),
+    )  # fmt: skip
+    left = store.refund_quote(oid, RefundChoice())
+    assert left.maximum == eur("382.70") and [li.refundable_quantity for li in left.lines] == [1, 2, 1]
+    too_much = RefundPlan(oid, (), Decimal(0), (RefundTransaction("Shopify Payments", eur("382.71")),))
+    with pytest.raises(RefundRefused, match=r"only 382\.70 EUR can still be refunded"):
+        store.create_refund(too_much, idempotency_key="goodwill-2")
+
+
 def test_an_empty_choice_gives_the_ceilings_alone(store: LocalStore) -> None:
     quote = store.refund_quote(order_id(store, "#1001"), RefundChoice())
 
@@ -160,6 +187,7 @@ def test_line_discounts_come_off_the_refund(store: LocalStore, db: Database) -> 
             "#7001,a@example.com,paid,2026-10-01 10:00:05 +0000,unfulfilled,EUR,0.00,29.00,"
             "2026-10-01 10:00:00 +0000,3,Pin,10.00,1.00\n",
         ],
+        alongside_demo=True,
     )
     oid = order_id(store, "#7001")
     one, two = (store.refund_quote(oid, choose(store, "#7001", ("Pin", n))) for n in (1, 2))

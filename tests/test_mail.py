@@ -30,7 +30,9 @@ from integrations.mail import (
     label_text,
     mailer_from_settings,
     message_id_for,
+    void_email,
 )
+from integrations.mail.void_texts import void_text
 
 # Every byte value, so a transfer encoding that mangles binary data cannot go unnoticed.
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
@@ -528,3 +530,51 @@ def _plain() -> dict[str, Any]:
         "pickup_date": None,
         "shop_name": "S",
     }
+
+
+# --- the "label voided" notice ------------------------------------------------------------------------
+
+
+def test_the_voided_notice_arrives_in_latvian_without_the_label(serve: Any) -> None:
+    port, server = serve()
+    message = void_email(
+        "anna.berzina@example.lv", "Anna Bērziņa", "lv", "#1001", "R1001-1", "JJFI60123456789", SENDER,
+        "Rīgas Veikals", idempotency_key="void-email:R1001-1:1:anna.berzina@example.lv", now=SENT_AT,
+    )  # fmt: skip
+
+    SmtpMailer(f"smtp://127.0.0.1:{port}").send(message)
+
+    [received] = server.received
+    assert received.rcpt_tos == ["anna.berzina@example.lv"]
+    parsed = received.parsed()
+    assert parsed["Subject"] == "Pasūtījuma #1001 atgriešanas etiķete ir atcelta"
+    assert parsed["Content-Language"] == "lv"
+    assert parsed["Message-ID"] != message_id_for("R1001-1", "op-7f3a", SENDER)  # not the label e-mail's
+    assert list(parsed.iter_attachments()) == []  # a voided label is not sent again
+    body = _body(parsed)
+    assert body.startswith("Labdien, Anna!")
+    for words in ("R1001-1", "#1001", "JJFI60123456789", "nesūtiet paku", "Ar cieņu\nRīgas Veikals"):
+        assert words in body
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_language_says_the_label_is_void(language: str) -> None:
+    text = void_text(
+        language, customer_name="Kim Example", order_name="#1003", rma="R1003-2", tracking_number="TRK42",
+        shop_name="Demo Shop",
+    )  # fmt: skip
+    assert "#1003" in text.subject
+    for words in ("#1003", "R1003-2", "TRK42", "Demo Shop"):
+        assert words in text.body
+    # its own words, not the label e-mail's
+    assert text.subject != label_text(language, **_plain()).subject.replace("#1", "#1003")
+
+
+def test_void_texts_differ_per_language_and_fall_back_to_english() -> None:
+    def subject(language: str) -> str:
+        return void_text(
+            language, customer_name="", order_name="#1", rma="R1-1", tracking_number="", shop_name="S"
+        ).subject
+
+    assert len({subject(language) for language in LANGUAGES}) == len(LANGUAGES)
+    assert subject("xx") == subject("en") == "Your return label for order #1 has been cancelled"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,7 +24,16 @@ from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
 from storage.db import Database
 from storage.models import OrderRow
-from tests.slack_harness import AGENT, CHANNEL, SIGNING_SECRET, SlackHarness, ack_text, block_texts, start_harness
+from tests.slack_harness import (
+    AGENT,
+    CHANNEL,
+    SIGNING_SECRET,
+    SlackHarness,
+    ack_text,
+    block_texts,
+    find_element,
+    start_harness,
+)
 
 
 @pytest.fixture
@@ -109,7 +120,7 @@ def test_pick_list_is_at_most_ten_newest_first(slack: SlackHarness, services: Se
         for i in range(14)
     )
     export.write_text(header + rows, encoding="utf-8")
-    import_orders(services.db, export)
+    import_orders(services.db, export, alongside_demo=True)
 
     slack.command("/order", "eeva aare")
     [pick] = slack.responses()
@@ -219,3 +230,148 @@ def test_healthz_reports_the_database(slack: SlackHarness) -> None:
     assert response.status_code == 200
     assert response.json() == {"ok": True, "database": "ok"}
     assert httpx.get(f"{slack.server.url}/nope").status_code == 404
+
+
+# -- customer data is text, never Slack markup --------------------------------------------------------------
+
+HOSTILE_NAME = "<!channel> <https://evil.example|Verify>"
+GOOD_TRACKING = "https://track.example/t?n=JJ2&lang=en"
+
+
+def _import_hostile_orders(services: Services, tmp_path: Path) -> None:
+    columns = [
+        "Name", "Email", "Financial Status", "Fulfillment Status", "Currency", "Total", "Created at", "Billing Name",
+        "Shipping Method", "Lineitem quantity", "Lineitem name", "Lineitem price", "Lineitem sku",
+        "Lineitem fulfillment status", "Tracking Number", "Tracking Company", "Tracking URL",
+    ]  # fmt: skip
+    rows = [
+        ["#7001", "mallory@evil.example", "paid", "fulfilled", "EUR", "10.00", "2026-10-01 10:00:00 +0000",
+         HOSTILE_NAME, "<!everyone> & co", "1", "<https://evil.example|Free> gift", "10.00", "<!here>", "fulfilled",
+         "JJ1", "<!subteam^S0001>", "javascript:alert(1)"],
+        ["#7002", "<!here>@evil.example", "paid", "fulfilled", "EUR", "10.00", "2026-10-02 10:00:00 +0000",
+         "Eve", "", "1", "Cap", "10.00", "", "fulfilled", "JJ2", "Posti", GOOD_TRACKING],
+        ["#7003", "<!here>@evil.example", "paid", "fulfilled", "EUR", "10.00", "2026-10-03 10:00:00 +0000",
+         "Eve", "", "1", "Cap", "10.00", "", "fulfilled", "JJ3", "Posti", "https://track.example/x>|<!channel"],
+    ]  # fmt: skip
+    path = tmp_path / "hostile.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([columns, *rows])
+    import_orders(services.db, path, alongside_demo=True)
+
+
+def _markup(text: str) -> list[str]:
+    """Every `<…>` token in mrkdwn: links, mentions, dates."""
+    return re.findall(r"<([^<>]*)>", text)
+
+
+def _made_by_the_bot(token: str) -> bool:
+    return token.startswith(("@U", "!date^")) or token == f"{GOOD_TRACKING.replace('&', '&amp;')}|JJ2"
+
+
+def test_customer_and_shop_data_cannot_mention_or_link(slack: SlackHarness, services: Services, tmp_path: Path) -> None:
+    _import_hostile_orders(services, tmp_path)
+
+    slack.command("/order", "#7001")
+    [card] = slack.posted()
+    assert card["text"] == "Order #7001 — &lt;!channel&gt; &lt;https://evil.example|Verify&gt; — 10.00 EUR"
+    text = block_texts(card)
+    assert [t for t in _markup(text) if not _made_by_the_bot(t)] == []
+    assert "&lt;!channel&gt;" in text and "&lt;!everyone&gt; &amp; co" in text and "`&lt;!here&gt;`" in text
+    assert "&lt;!subteam^S0001&gt;: `JJ1`" in text  # a javascript: URL is no link: the number alone
+
+    slack.command("/order", "#7003")  # an http URL with markup in it is no link either
+    assert "Posti: `JJ3`" in block_texts(slack.posted()[-1])
+    assert [t for t in _markup(block_texts(slack.posted()[-1])) if not _made_by_the_bot(t)] == []
+
+    slack.command("/order", "#7002")
+    assert f"Posti: <{GOOD_TRACKING.replace('&', '&amp;')}|JJ2>" in block_texts(slack.posted()[-1])
+
+
+def test_what_was_searched_is_shown_as_text(slack: SlackHarness, services: Services, tmp_path: Path) -> None:
+    _import_hostile_orders(services, tmp_path)
+
+    slack.command("/order", "<!here>@evil.example")  # two orders: the pick list repeats the search
+    [pick] = slack.responses()
+    assert pick["text"] == "2 orders match e-mail &lt;!here&gt;@evil.example"
+    assert "<!here>" not in block_texts(pick)
+
+    slack.command("/order", "<!channel>@nowhere.example")
+    miss = slack.responses()[-1]["text"]
+    assert "No order found for e-mail &lt;!channel&gt;@nowhere.example" in miss and "<!channel>" not in miss
+    assert miss.endswith("For example: `/order #1001`.")
+
+
+# -- the listeners are module-level functions: callable without Bolt -------------------------------------------
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def __call__(self, **kwargs: object) -> None:
+        self.calls.append(kwargs)
+
+
+def test_the_listeners_are_plain_functions_of_the_context(services: Services) -> None:
+    from bot.common.context import BotContext
+    from bot.orders.handlers import order_command, pick_order
+
+    worker = WorkerPool(workers=1, queue=0)
+    release = threading.Event()
+    try:
+        ctx = BotContext(services, worker)
+        ack, respond = _Recorder(), _Recorder()
+        order_command(ctx, ack, {"text": "%"}, respond, client=None)
+        [answer] = ack.calls
+        assert "nothing to search for in “%”" in str(answer["text"]) and "`/order #1001`" in str(answer["text"])
+
+        assert worker.submit(release.wait)  # the pool is full: the one helper says busy, in the ack or aside
+        ack = _Recorder()
+        order_command(ctx, ack, {"text": "#1001", "channel_id": CHANNEL, "user_id": AGENT}, respond, client=None)
+        assert ack.calls == [{"text": BUSY}]
+        ack = _Recorder()
+        pick_order(ctx, ack, {"channel": {"id": CHANNEL}, "user": {"id": AGENT}}, {"value": "1"}, respond, None)
+        assert ack.calls == [{}] and respond.calls[-1]["text"] == BUSY
+    finally:
+        release.set()
+        worker.shutdown()
+
+
+# -- the card posted from /returns ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def with_returns(db: Database, tmp_path: Path) -> Iterator[SlackHarness]:
+    from commands.services import ReturnSettings
+    from integrations.carriers.local import LocalCarrier
+    from integrations.mail.outbox import OutboxMailer
+    from storage.serials import next_serial
+    from tests.test_returns_workflow import WAREHOUSE
+
+    seed_demo_orders(db)
+    services = Services(
+        db=db, store=LocalStore(db), mailer=OutboxMailer(tmp_path / "outbox"),
+        carrier=LocalCarrier(lambda: next_serial(db, "tracking", services.clock())),
+        returns=ReturnSettings(address=WAREHOUSE, email="returns@example.com", shop_name="Returnbot Demo"),
+    )  # fmt: skip
+    harness = start_harness(services)
+    yield harness
+    harness.close()
+    harness.fake.assert_no_errors()
+
+
+def test_show_from_the_returns_list_brings_the_returns_buttons(with_returns: SlackHarness) -> None:
+    slack = with_returns
+    slack.command("/return", "#1005 instant")
+    slack.command("/returns", "open")
+    listing = slack.responses()[-1]
+    before = len(slack.posted())
+    slack.click({"ts": "1.0", "blocks": listing["blocks"]}, ActionId.SHOW_ORDER, ephemeral=True)
+    card = slack.posted()[before]  # then the thread under it
+    assert "Order #1005" in card["text"] and "Return R1005-1" in block_texts(card)
+    label = next(m for m in slack.fake.thread(CHANNEL, card["ts"])[1:] if "R1005-1" in m.get("text", ""))
+    assert find_element(label, ActionId.RETURN_EMAIL, "R1005-1")
+    slack.click(label, ActionId.RETURN_VOID, value="R1005-1")  # acts on the return from right there
+    voided = slack.fake.message(CHANNEL, label["ts"])
+    assert voided is not None and "label voided" in block_texts(voided)
+    assert "Return R1005-1" in block_texts(slack.fake.message(CHANNEL, card["ts"]) or {})  # the card stays

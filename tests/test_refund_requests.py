@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -25,12 +25,14 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import update
 
+from domain.refunds import RefundStatus, RestockType
 from storage import audit, refunds
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.models import RefundRequestRow
-from storage.refunds import Outcome, RefundDraft, RefundLine
+from storage.refunds import Creation, Outcome, RefundDraft, RefundLine
 
+R = TypeVar("R")
 T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 REQUESTER, LEAD, OTHER_LEAD = "U0REQUEST", "U0LEAD", "U0LEAD2"
 
@@ -42,7 +44,7 @@ def a_draft(**changes: Any) -> RefundDraft:
         order_name="#1001",
         lines=(RefundLine("gid://shopify/LineItem/1", "Wool socks", 2),),
         shipping=Decimal("4.90"),
-        restock="RETURN",
+        restock=RestockType.RETURN,
         amount=Decimal("43.80"),
         currency="EUR",
         reason="damaged",
@@ -79,7 +81,7 @@ def test_a_request_waits_for_approval_with_its_key_and_frozen_money(db: Database
 
     stored = refunds.get(db, request.id)
     assert stored == request
-    assert stored.status == refunds.PENDING_APPROVAL
+    assert stored.status == RefundStatus.PENDING_APPROVAL
     assert (stored.decided_by, stored.decided_at, stored.attempts) == (None, None, 0)
     assert str(uuid.UUID(stored.idempotency_key)) == stored.idempotency_key
     assert (stored.amount, stored.shipping, stored.currency) == (Decimal("43.80"), Decimal("4.90"), "EUR")
@@ -121,7 +123,6 @@ def test_sub_cent_amounts_survive_exactly(db: Database) -> None:
         ({"store": "amazon"}, ValueError),
         ({"reason": " "}, ValueError),
         ({"lines": (RefundLine("1", "Socks", 0),)}, ValueError),
-        ({"lines": (), "shipping": Decimal(0)}, ValueError),
     ],
 )
 def test_a_draft_refuses_what_cannot_be_refunded(changes: dict[str, Any], error: type[Exception]) -> None:
@@ -138,13 +139,13 @@ def test_only_people_request_and_decide(db: Database, who: str) -> None:
         refunds.approve(db, request.id, approver=who, at=t(1))
     with pytest.raises(ValueError):
         refunds.reject(db, request.id, approver=who, reason="no", at=t(1))
-    assert refunds.get(db, request.id).status == refunds.PENDING_APPROVAL
+    assert refunds.get(db, request.id).status == RefundStatus.PENDING_APPROVAL
 
 
 def test_auto_approval_starts_approved_by_auto(db: Database) -> None:
     request = refunds.create(db, a_draft(), requested_by=REQUESTER, at=t(0), auto_approved=True)
 
-    assert (request.status, request.decided_by, request.decided_at) == (refunds.APPROVED, refunds.AUTO, t(0))
+    assert (request.status, request.decided_by, request.decided_at) == (RefundStatus.APPROVED, refunds.AUTO, t(0))
     assert request.auto_approved
     assert events(db, request.id) == [
         (
@@ -163,6 +164,114 @@ def test_an_unknown_request_is_an_error(db: Database) -> None:
         refunds.get(db, 999)
     with pytest.raises(refunds.RefundRequestNotFound):
         refunds.approve(db, 999, approver=LEAD, at=t(1))
+
+
+def test_an_amount_alone_is_a_request(db: Database) -> None:
+    # goodwill or a price adjustment: no items, no shipping, the money refunded against the payment
+    draft = a_draft(lines=(), shipping=Decimal(0), restock=RestockType.NO_RESTOCK, amount=Decimal("5.00"))
+    request = refunds.create(db, draft, requested_by=REQUESTER, at=t(0))
+
+    stored = refunds.get(db, request.id)
+    assert (stored.lines, stored.shipping, stored.amount) == ((), Decimal(0), Decimal("5.00"))
+    assert stored.amount_alone and stored.restock is RestockType.NO_RESTOCK
+
+
+# -- one open request per order, and the auto-approve limit counted per order ------------------------
+
+LIMIT = Decimal(50)
+
+
+def a_49_90(**changes: Any) -> RefundDraft:
+    return a_draft(amount=Decimal("49.90"), shipping=Decimal(0), **changes)
+
+
+def test_an_order_has_one_open_request_at_a_time(db: Database) -> None:
+    first = refunds.create_once(db, a_draft(), requested_by=REQUESTER, at=t(0), submission_key="one")
+    second = refunds.create_once(db, a_draft(), requested_by=OTHER_LEAD, at=t(1), submission_key="two")
+
+    assert first.outcome is Creation.CREATED
+    assert second.outcome is Creation.BLOCKED and second.request == first.request  # the open one, to be shown
+    other_order = a_draft(order_id="gid://shopify/Order/1002", order_name="#1002")
+    assert refunds.create_once(db, other_order, requested_by=REQUESTER, at=t(2)).created
+    # a team lead may add one beside it
+    beside = refunds.create_once(db, a_draft(), requested_by=LEAD, at=t(3), alone=False)
+    assert beside.created
+    assert [r.id for r in refunds.open_for_order(db, "shopify", first.request.order_id)] == [
+        first.request.id, beside.request.id,
+    ]  # fmt: skip
+
+    # approved and being refunded are still open; rejected, refunded and failed are not
+    assert refunds.approve(db, first.request.id, approver=LEAD, at=t(4)).won
+    assert refunds.reject(db, beside.request.id, approver=OTHER_LEAD, reason="twice", at=t(4)).won
+    assert refunds.create_once(db, a_draft(), requested_by=REQUESTER, at=t(5)).outcome is Creation.BLOCKED
+    start = refunds.start_execution(db, first.request.id, actor=LEAD, at=t(5))
+    assert refunds.create_once(db, a_draft(), requested_by=REQUESTER, at=t(6)).outcome is Creation.BLOCKED
+    refunds.finish(db, first.request.id, attempt=start.attempt or 0, succeeded=False, failure="declined", at=t(6))
+    assert refunds.create_once(db, a_draft(), requested_by=REQUESTER, at=t(7)).created
+
+
+def test_what_was_auto_approved_on_the_order_counts_against_the_limit(db: Database) -> None:
+    """Five requests of 49.90 under a limit of 50 (a lead adding them, so none is blocked): one goes through
+    without a team lead, the others wait for one."""
+    made = [
+        refunds.create_once(
+            db, a_49_90(), requested_by=REQUESTER, at=t(i), auto_approve_up_to=LIMIT, alone=False
+        ).request
+        for i in range(5)
+    ]
+    assert [r.status for r in made] == [RefundStatus.APPROVED] + [RefundStatus.PENDING_APPROVAL] * 4
+    assert made[0].auto_approved
+    # another order has a limit of its own
+    other = refunds.create_once(
+        db, a_49_90(order_id="gid://shopify/Order/1002", order_name="#1002"), requested_by=REQUESTER, at=t(9),
+        auto_approve_up_to=LIMIT,
+    )  # fmt: skip
+    assert other.request.auto_approved
+
+
+def test_an_auto_approved_refund_done_still_counts(db: Database) -> None:
+    first = refunds.create_once(db, a_draft(amount=Decimal(30), shipping=Decimal(0)), requested_by=REQUESTER,
+                                at=t(0), auto_approve_up_to=LIMIT).request  # fmt: skip
+    start = refunds.start_execution(db, first.id, actor=REQUESTER, at=t(1))
+    refunds.finish(db, first.id, attempt=start.attempt or 0, succeeded=True, store_refund_id="R1", at=t(2))
+
+    small = refunds.create_once(db, a_draft(amount=Decimal(20), shipping=Decimal(0)), requested_by=REQUESTER,
+                                at=t(3), auto_approve_up_to=LIMIT).request  # fmt: skip
+    assert small.auto_approved  # 30 + 20 is within 50
+    start = refunds.start_execution(db, small.id, actor=REQUESTER, at=t(4))
+    refunds.finish(db, small.id, attempt=start.attempt or 0, succeeded=True, store_refund_id="R2", at=t(5))
+    cent = refunds.create_once(db, a_draft(amount=Decimal("0.01"), shipping=Decimal(0)), requested_by=REQUESTER,
+                               at=t(6), auto_approve_up_to=LIMIT).request  # fmt: skip
+    assert cent.status is RefundStatus.PENDING_APPROVAL
+
+
+def test_five_requests_at_once_one_goes_without_a_lead(db: Database) -> None:
+    results = race(
+        [
+            lambda i=i: refunds.create_once(
+                db, a_49_90(), requested_by=f"U0AGENT{i}", at=t(1), auto_approve_up_to=LIMIT, alone=False
+            )
+            for i in range(5)
+        ]
+    )
+    assert sum(r.request.auto_approved for r in results) == 1
+    assert sorted(r.status for r in refunds.for_order(db, "gid://shopify/Order/1001")) == sorted(
+        [RefundStatus.APPROVED] + [RefundStatus.PENDING_APPROVAL] * 4
+    )
+
+
+def test_five_agents_at_once_make_one_request(db: Database) -> None:
+    results = race(
+        [
+            lambda i=i: refunds.create_once(db, a_49_90(), requested_by=f"U0AGENT{i}", at=t(1), submission_key=f"s{i}")
+            for i in range(5)
+        ]
+    )
+    [created] = [r for r in results if r.created]
+    assert all(
+        r.outcome is Creation.BLOCKED and r.request.id == created.request.id for r in results if r is not created
+    )
+    assert len(refunds.for_order(db, "gid://shopify/Order/1001")) == 1
 
 
 # -- deciding ----------------------------------------------------------------------------------------
@@ -200,7 +309,7 @@ def test_the_requester_cannot_approve_or_reject_their_own_request(db: Database) 
 
     for refused in (approval, rejection):
         assert not refused.won and refused.outcome is Outcome.SELF_APPROVAL
-        assert (refused.request.status, refused.request.decided_by) == (refunds.PENDING_APPROVAL, None)
+        assert (refused.request.status, refused.request.decided_by) == (RefundStatus.PENDING_APPROVAL, None)
     denials = [(a, who, d["attempted"]) for a, who, d in events(db, request.id) if a == "refund.decision_denied"]
     assert denials == [
         ("refund.decision_denied", REQUESTER, "approve"),
@@ -228,7 +337,7 @@ def test_the_sql_itself_refuses_self_approval(db: Database) -> None:
     start = refunds.start_execution(db, request.id, actor=LEAD, at=t(1))
 
     assert not start.won and start.outcome is Outcome.SELF_APPROVAL and start.idempotency_key is None
-    assert refunds.get(db, request.id).status == refunds.APPROVED
+    assert refunds.get(db, request.id).status == RefundStatus.APPROVED
 
 
 def test_reject_with_a_reason(db: Database) -> None:
@@ -249,7 +358,7 @@ def test_reject_with_a_reason(db: Database) -> None:
     # rejected is final
     assert refunds.approve(db, request.id, approver=OTHER_LEAD, at=t(2)).outcome is Outcome.WRONG_STATE
     assert not refunds.start_execution(db, request.id, actor=LEAD, at=t(2)).won
-    assert refunds.get(db, request.id).status == refunds.REJECTED
+    assert refunds.get(db, request.id).status == RefundStatus.REJECTED
 
 
 # -- executing ---------------------------------------------------------------------------------------
@@ -269,8 +378,8 @@ def test_approved_executes_once_and_succeeds(db: Database) -> None:
     done = refunds.finish(db, request.id, attempt=1, succeeded=True, store_refund_id="gid://shopify/Refund/9", at=t(3))
 
     assert start.won and (start.idempotency_key, start.attempt) == (request.idempotency_key, 1)
-    assert start.request.status == refunds.EXECUTING
-    assert not second.won and second.request.status == refunds.EXECUTING and second.idempotency_key is None
+    assert start.request.status == RefundStatus.EXECUTING
+    assert not second.won and second.request.status == RefundStatus.EXECUTING and second.idempotency_key is None
     assert done.won and (done.request.status, done.request.store_refund_id) == ("succeeded", "gid://shopify/Refund/9")
     assert actions(db, request.id) == ["refund.requested", "refund.approved", "refund.executing", "refund.succeeded"]
     # succeeded is final
@@ -279,6 +388,15 @@ def test_approved_executes_once_and_succeeds(db: Database) -> None:
         db, request.id, attempt=1, succeeded=True, store_refund_id="gid://shopify/Refund/10", at=t(4)
     )
     assert not again.won and again.request.store_refund_id == "gid://shopify/Refund/9"
+
+
+def test_an_approval_never_retries_and_a_retry_never_starts_an_approval(db: Database) -> None:
+    request = approved_request(db)
+    assert not refunds.start_execution(db, request.id, actor=LEAD, at=t(2), from_status=RefundStatus.FAILED).won
+    start = refunds.start_execution(db, request.id, actor=LEAD, at=t(2), from_status=RefundStatus.APPROVED)
+    refunds.finish(db, request.id, attempt=start.attempt or 0, succeeded=False, failure="declined", at=t(3))
+    assert not refunds.start_execution(db, request.id, actor=LEAD, at=t(4), from_status=RefundStatus.APPROVED).won
+    assert refunds.start_execution(db, request.id, actor=LEAD, at=t(4), from_status=RefundStatus.FAILED).won
 
 
 def test_a_retry_keeps_the_key_and_counts_attempts(db: Database) -> None:
@@ -293,7 +411,7 @@ def test_a_retry_keeps_the_key_and_counts_attempts(db: Database) -> None:
     assert first.idempotency_key == retry.idempotency_key == request.idempotency_key
     # attempt 1's failure, reported twice, must not fail attempt 2 while it runs
     stale = refunds.finish(db, request.id, attempt=1, succeeded=False, failure="THROTTLED", at=t(5))
-    assert not stale.won and stale.request.status == refunds.EXECUTING
+    assert not stale.won and stale.request.status == RefundStatus.EXECUTING
     assert refunds.finish(db, request.id, attempt=2, succeeded=True, store_refund_id="R9", at=t(6)).won
 
     assert events(db, request.id)[2:] == [
@@ -310,7 +428,7 @@ def test_a_retry_keeps_the_key_and_counts_attempts(db: Database) -> None:
 def test_finish_only_from_executing(db: Database) -> None:
     request = approved_request(db)
     result = refunds.finish(db, request.id, attempt=0, succeeded=True, store_refund_id="R1", at=t(2))
-    assert not result.won and result.request.status == refunds.APPROVED
+    assert not result.won and result.request.status == RefundStatus.APPROVED
 
 
 @pytest.mark.parametrize(
@@ -327,7 +445,7 @@ def test_finish_refuses_contradictory_reports(db: Database, kwargs: dict[str, An
     refunds.start_execution(db, request.id, actor=LEAD, at=t(2))
     with pytest.raises(ValueError):
         refunds.finish(db, request.id, attempt=1, at=t(3), **kwargs)
-    assert refunds.get(db, request.id).status == refunds.EXECUTING
+    assert refunds.get(db, request.id).status == RefundStatus.EXECUTING
 
 
 def test_a_long_failure_is_cut(db: Database) -> None:
@@ -354,8 +472,8 @@ def test_reads_by_order_and_by_status(db: Database) -> None:
     refunds.create(db, a_draft(order_id="gid://shopify/Order/2", order_name="#1002"), requested_by=REQUESTER, at=t(2))
 
     assert [r.id for r in refunds.for_order(db, "gid://shopify/Order/1001")] == [first.id, second.id]
-    assert [r.order_name for r in refunds.with_status(db, refunds.PENDING_APPROVAL)] == ["#1001", "#1002"]
-    assert [r.id for r in refunds.with_status(db, refunds.APPROVED)] == [second.id]
+    assert [r.order_name for r in refunds.with_status(db, RefundStatus.PENDING_APPROVAL)] == ["#1001", "#1002"]
+    assert [r.id for r in refunds.with_status(db, RefundStatus.APPROVED)] == [second.id]
     with pytest.raises(ValueError):
         refunds.with_status(db, "lost")
 
@@ -363,10 +481,10 @@ def test_reads_by_order_and_by_status(db: Database) -> None:
 # -- races -------------------------------------------------------------------------------------------
 
 
-def race(calls: list[Callable[[], refunds.Transition]]) -> list[refunds.Transition]:
+def race(calls: list[Callable[[], R]]) -> list[R]:
     """Run the calls in threads released together; any exception fails the test."""
     barrier = threading.Barrier(len(calls))
-    results: list[refunds.Transition | BaseException | None] = [None] * len(calls)
+    results: list[R | BaseException | None] = [None] * len(calls)
 
     def run(i: int) -> None:
         barrier.wait()
@@ -383,7 +501,7 @@ def race(calls: list[Callable[[], refunds.Transition]]) -> list[refunds.Transiti
     for result in results:
         if isinstance(result, BaseException):
             raise result
-    return [r for r in results if isinstance(r, refunds.Transition)]
+    return [r for r in results if r is not None and not isinstance(r, BaseException)]
 
 
 def test_two_approvers_at_the_same_moment_one_wins(db: Database) -> None:
@@ -414,7 +532,7 @@ def test_approve_against_reject_one_decision(db: Database) -> None:
 
         assert sum(r.won for r in results) == 1
         final = refunds.get(db, request.id)
-        assert final.status in (refunds.APPROVED, refunds.REJECTED)
+        assert final.status in (RefundStatus.APPROVED, RefundStatus.REJECTED)
         assert all(r.request.status == final.status and r.request.decided_by == final.decided_by for r in results)
         decisions = [a for a in actions(db, request.id) if a in ("refund.approved", "refund.rejected")]
         assert decisions == [f"refund.{final.status}"]
@@ -475,7 +593,7 @@ class RefundMachine(RuleBasedStateMachine):
     def request(self, requester: str, auto: bool, cents: int) -> int:
         draft = a_draft(amount=Decimal(cents).scaleb(-2) + Decimal("4.90"))
         view = refunds.create(self.db, draft, requested_by=requester, at=self.now(), auto_approved=auto)
-        status = refunds.APPROVED if auto else refunds.PENDING_APPROVAL
+        status = RefundStatus.APPROVED if auto else RefundStatus.PENDING_APPROVAL
         self.expected[view.id] = Expected(requester, view.idempotency_key, status, auto, refunds.AUTO if auto else None)
         return view.id
 
@@ -489,7 +607,7 @@ class RefundMachine(RuleBasedStateMachine):
             request_id,
             user,
             lambda: refunds.reject(self.db, request_id, approver=user, reason="no", at=self.now()),
-            status=refunds.REJECTED,
+            status=RefundStatus.REJECTED,
         )
 
     @rule(request_id=requests, user=USERS)
@@ -499,11 +617,11 @@ class RefundMachine(RuleBasedStateMachine):
         assert not second.won
 
     def _decide(
-        self, request_id: int, user: str, call: Callable[[], refunds.Transition], status: str = refunds.APPROVED
+        self, request_id: int, user: str, call: Callable[[], refunds.Transition], status: str = RefundStatus.APPROVED
     ) -> None:
         exp = self.expected[request_id]
         result = call()
-        if exp.status != refunds.PENDING_APPROVAL:
+        if exp.status != RefundStatus.PENDING_APPROVAL:
             assert result.outcome is Outcome.WRONG_STATE
         elif user == exp.requester:
             assert result.outcome is Outcome.SELF_APPROVAL
@@ -516,9 +634,9 @@ class RefundMachine(RuleBasedStateMachine):
     def start_execution(self, request_id: int, user: str) -> None:
         exp = self.expected[request_id]
         start = refunds.start_execution(self.db, request_id, actor=user, at=self.now())
-        assert start.won == (exp.status in (refunds.APPROVED, refunds.FAILED))
+        assert start.won == (exp.status in (RefundStatus.APPROVED, RefundStatus.FAILED))
         if start.won:
-            exp.status, exp.attempts, exp.in_flight = refunds.EXECUTING, exp.attempts + 1, exp.in_flight + 1
+            exp.status, exp.attempts, exp.in_flight = RefundStatus.EXECUTING, exp.attempts + 1, exp.in_flight + 1
             assert (start.idempotency_key, start.attempt) == (exp.key, exp.attempts)
 
     def _in(self, status: str) -> bool:
@@ -528,30 +646,30 @@ class RefundMachine(RuleBasedStateMachine):
         # aimed rules: picking at random from every request would rarely find one that is executing or failed
         return data.draw(st.sampled_from(sorted(i for i, e in self.expected.items() if e.status == status)))
 
-    @precondition(lambda self: self._in(refunds.PENDING_APPROVAL))
+    @precondition(lambda self: self._in(RefundStatus.PENDING_APPROVAL))
     @rule(data=st.data(), user=USERS)
     def approve_a_pending_one(self, data: st.DataObject, user: str) -> None:
-        self.approve(self._pick(data, refunds.PENDING_APPROVAL), user)
+        self.approve(self._pick(data, RefundStatus.PENDING_APPROVAL), user)
 
-    @precondition(lambda self: self._in(refunds.APPROVED))
+    @precondition(lambda self: self._in(RefundStatus.APPROVED))
     @rule(data=st.data(), user=USERS)
     def execute_an_approved_one(self, data: st.DataObject, user: str) -> None:
-        self.start_execution(self._pick(data, refunds.APPROVED), user)
+        self.start_execution(self._pick(data, RefundStatus.APPROVED), user)
 
-    @precondition(lambda self: self._in(refunds.FAILED))
+    @precondition(lambda self: self._in(RefundStatus.FAILED))
     @rule(data=st.data(), user=USERS)
     def retry(self, data: st.DataObject, user: str) -> None:
-        self.start_execution(self._pick(data, refunds.FAILED), user)
+        self.start_execution(self._pick(data, RefundStatus.FAILED), user)
 
-    @precondition(lambda self: self._in(refunds.EXECUTING))
+    @precondition(lambda self: self._in(RefundStatus.EXECUTING))
     @rule(data=st.data(), ok=st.booleans())
     def finish_a_running_one(self, data: st.DataObject, ok: bool) -> None:
-        self.finish(self._pick(data, refunds.EXECUTING), ok, stale=False)
+        self.finish(self._pick(data, RefundStatus.EXECUTING), ok, stale=False)
 
-    @precondition(lambda self: self._in(refunds.EXECUTING))
+    @precondition(lambda self: self._in(RefundStatus.EXECUTING))
     @rule(data=st.data(), ok=st.booleans())
     def late_report_of_an_earlier_attempt(self, data: st.DataObject, ok: bool) -> None:
-        self.finish(self._pick(data, refunds.EXECUTING), ok, stale=True)
+        self.finish(self._pick(data, RefundStatus.EXECUTING), ok, stale=True)
 
     @rule(request_id=requests, ok=st.booleans(), stale=st.booleans())
     def finish(self, request_id: int, ok: bool, stale: bool) -> None:
@@ -559,9 +677,9 @@ class RefundMachine(RuleBasedStateMachine):
         attempt = exp.attempts - 1 if stale else exp.attempts  # a late report of an earlier attempt
         outcome = {"store_refund_id": f"R{request_id}"} if ok else {"failure": "HTTP 503"}
         result = refunds.finish(self.db, request_id, attempt=attempt, succeeded=ok, at=self.now(), **outcome)
-        assert result.won == (exp.status == refunds.EXECUTING and not stale)
+        assert result.won == (exp.status == RefundStatus.EXECUTING and not stale)
         if result.won:
-            exp.status, exp.in_flight = (refunds.SUCCEEDED if ok else refunds.FAILED), exp.in_flight - 1
+            exp.status, exp.in_flight = (RefundStatus.SUCCEEDED if ok else RefundStatus.FAILED), exp.in_flight - 1
             exp.successes += ok
 
     @invariant()
@@ -574,13 +692,13 @@ class RefundMachine(RuleBasedStateMachine):
     def at_most_one_success_and_one_execution_in_flight(self) -> None:
         for exp in self.expected.values():
             assert exp.successes <= 1 and exp.in_flight <= 1
-            assert exp.in_flight == (exp.status == refunds.EXECUTING)
+            assert exp.in_flight == (exp.status == RefundStatus.EXECUTING)
 
     @invariant()
     def only_others_or_auto_decide_what_executes(self) -> None:
         for request_id, exp in self.expected.items():
             row = refunds.get(self.db, request_id)
-            if row.attempts > 0 or row.status in (refunds.EXECUTING, refunds.SUCCEEDED, refunds.FAILED):
+            if row.attempts > 0 or row.status in (RefundStatus.EXECUTING, RefundStatus.SUCCEEDED, RefundStatus.FAILED):
                 assert row.decided_by is not None
                 assert row.decided_by != row.requested_by
                 assert row.auto_approved == exp.auto
@@ -593,7 +711,7 @@ class RefundMachine(RuleBasedStateMachine):
     @invariant()
     def final_requests_are_audited(self) -> None:
         for request_id, exp in self.expected.items():
-            if exp.status in (refunds.REJECTED, refunds.SUCCEEDED, refunds.FAILED):
+            if exp.status in (RefundStatus.REJECTED, RefundStatus.SUCCEEDED, RefundStatus.FAILED):
                 logged = actions(self.db, request_id)
                 assert logged[0] == "refund.requested" and logged[-1] == f"refund.{exp.status}"
                 assert logged.count("refund.succeeded") == exp.successes

@@ -29,6 +29,7 @@ from bot.shell.standin import (
 )
 from commands.refunds import RefundPolicy
 from commands.services import Services
+from domain.refunds import RefundStatus
 from domain.store import RefundOutcomeUnknown, Store
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
@@ -181,7 +182,7 @@ def test_request_then_a_lead_approves_and_the_refund_happens_once(slack: SlackHa
     card, approval = request_refund(slack, "#1009", note="Seam came open")
     order_id = order_id_of(card)
     request = only_request(slack, order_id)
-    assert request.status == states.PENDING_APPROVAL and request.requested_by == AGENT
+    assert request.status == RefundStatus.PENDING_APPROVAL and request.requested_by == AGENT
     facts = block_texts(approval)
     assert "#1009" in facts and "Arrived damaged" in facts and f"<@{AGENT}>" in facts and "Seam came open" in facts
     assert "https://example.slack.com/archives/" in facts  # the link to the order's thread
@@ -191,7 +192,7 @@ def test_request_then_a_lead_approves_and_the_refund_happens_once(slack: SlackHa
     click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD)
 
     done = only_request(slack, order_id)
-    assert done.status == states.SUCCEEDED and done.decided_by == LEAD and done.store_refund_id
+    assert done.status == RefundStatus.SUCCEEDED and done.decided_by == LEAD and done.store_refund_id
     assert refunded(slack, order_id) == done.amount > 0
     updated = slack.fake.message(APPROVALS, approval["ts"])
     assert f"Approved by <@{LEAD}> and refunded" in block_texts(updated)
@@ -220,7 +221,7 @@ def test_a_lead_rejects_with_a_reason_and_the_agent_reads_it(slack: SlackHarness
     assert submit(slack, modal, values, user=LEAD).status_code == 200
 
     request = only_request(slack, order_id_of(card))
-    assert request.status == states.REJECTED and request.reject_reason == "Outside 30 days"
+    assert request.status == RefundStatus.REJECTED and request.reject_reason == "Outside 30 days"
     assert "Rejected by" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
     assert "was rejected by" in thread_texts(slack, card) and "Outside 30 days" in thread_texts(slack, card)
     assert refunded(slack, request.order_id) == 0
@@ -231,7 +232,7 @@ def test_under_the_limit_the_refund_needs_no_approval(db: Database, store: Store
     try:
         card, _ = request_refund(slack, "#1009", quantities={}, shipping="3.90")
         request = only_request(slack, order_id_of(card))
-        assert request.status == states.SUCCEEDED and request.decided_by == states.AUTO
+        assert request.status == RefundStatus.SUCCEEDED and request.decided_by == states.AUTO
         assert approval_messages(slack) == []
         assert "within the auto-approve limit" in thread_texts(slack, card)
         assert refunded(slack, request.order_id) == Decimal("3.90")
@@ -275,7 +276,7 @@ def test_the_requester_cannot_approve_their_own_refund_even_as_a_lead(db: Databa
         card, approval = request_refund(slack, "#1009")
         click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, AGENT)
         assert "another team lead has to decide it" in told(slack)
-        assert only_request(slack, order_id_of(card)).status == states.PENDING_APPROVAL
+        assert only_request(slack, order_id_of(card)).status == RefundStatus.PENDING_APPROVAL
         assert refunded(slack, order_id_of(card)) == 0
     finally:
         slack.close()
@@ -286,7 +287,7 @@ def test_someone_who_is_not_a_lead_changes_nothing(slack: SlackHarness) -> None:
     for action in (ActionId.REFUND_APPROVE, ActionId.REFUND_REJECT):
         click_in_approvals(slack, approval, action, LEAD2)
         assert told(slack) == "Only team leads can approve or reject refunds."
-    assert only_request(slack, order_id_of(card)).status == states.PENDING_APPROVAL
+    assert only_request(slack, order_id_of(card)).status == RefundStatus.PENDING_APPROVAL
     assert all(v["callback_id"] != CallbackId.REFUND_REJECT_MODAL for v in slack.fake.views.values())
 
 
@@ -331,7 +332,7 @@ def test_two_leads_and_a_double_click_at_once_make_one_refund(db: Database, stor
             t.join()
         slack.settle()
         request = only_request(slack, order_id_of(card))
-        assert request.status == states.SUCCEEDED and request.attempts == 1
+        assert request.status == RefundStatus.SUCCEEDED and request.attempts == 1
         assert refunded(slack, request.order_id) == request.amount
         losers = [r["text"] for r in slack.responses() if "already approved" in r["text"] or "right now" in r["text"]]
         assert len(losers) == 2
@@ -345,7 +346,7 @@ def test_the_same_form_submitted_twice_is_one_request(slack: SlackHarness) -> No
     submit(slack, form, values)
     submit(slack, form, values)
     assert len(approval_messages(slack)) == 1
-    assert len(states.with_status(slack.services.db, states.PENDING_APPROVAL)) == 1
+    assert len(states.with_status(slack.services.db, RefundStatus.PENDING_APPROVAL)) == 1
 
 
 # -- faults ------------------------------------------------------------------------------------------
@@ -370,14 +371,14 @@ def test_a_store_timeout_offers_retry_which_refunds_once(slack: SlackHarness) ->
     card, approval = request_refund(slack, "#1009")
     click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD)
     request = only_request(slack, order_id_of(card))
-    assert request.status == states.FAILED and "did not confirm" in request.failure
+    assert request.status == RefundStatus.FAILED and "did not confirm" in request.failure
     failed = slack.fake.message(APPROVALS, approval["ts"])
     assert "the refund failed" in block_texts(failed)
     assert "Retry" in thread_texts(slack, card)
 
     click_in_approvals(slack, failed, ActionId.REFUND_RETRY, LEAD)
     request = only_request(slack, order_id_of(card))
-    assert request.status == states.SUCCEEDED and request.attempts == 2
+    assert request.status == RefundStatus.SUCCEEDED and request.attempts == 2
     assert keys == [request.idempotency_key] * 2
     assert refunded(slack, request.order_id) == request.amount  # once, although the store was called twice
 
@@ -388,7 +389,7 @@ def test_without_an_approvals_channel_the_request_is_kept_and_can_be_posted_late
     try:
         card, _ = request_refund(slack, "#1009")
         request = only_request(slack, order_id_of(card))
-        assert request.status == states.PENDING_APPROVAL and not request.slack_approval_ts
+        assert request.status == RefundStatus.PENDING_APPROVAL and not request.slack_approval_ts
         status = slack.fake.thread(CHANNEL, card["ts"])[-1]
         assert "couldn't post it for approval" in block_texts(status) and "/invite" in block_texts(status)
         assert "saved but not yet before a team lead" in block_texts(
@@ -419,7 +420,7 @@ def test_orders_with_nothing_to_refund_are_explained(slack: SlackHarness, order:
     slack.command("/refund", order)
     view = slack.fake.views[slack.fake.calls_to("views.open")[-1].response["view"]["id"]]
     assert answer in block_texts(view)
-    assert states.with_status(slack.services.db, states.PENDING_APPROVAL) == []
+    assert states.with_status(slack.services.db, RefundStatus.PENDING_APPROVAL) == []
 
 
 def test_refund_command_without_an_order_says_how(slack: SlackHarness) -> None:
@@ -444,7 +445,7 @@ def test_bad_choices_are_field_errors(slack: SlackHarness, choices: dict, block:
     response = submit(slack, form, filled(form, **({"quantities": {0: 1}} | choices)))
     errors = response.json()["errors"]
     assert message in errors[block]
-    assert states.with_status(slack.services.db, states.PENDING_APPROVAL) == []
+    assert states.with_status(slack.services.db, RefundStatus.PENDING_APPROVAL) == []
 
 
 def test_more_units_than_refundable_is_a_field_error(slack: SlackHarness) -> None:
@@ -467,12 +468,12 @@ def test_shopify_applies_then_times_out_and_retry_finds_the_same_refund(db: Data
             fake.fail_next("apply_then_timeout", times=100, operation="RefundCreate")
             click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD)
             request = only_request(slack, order_id)
-            assert request.status == states.FAILED and refunds_applied(fake, order_id) == 1
+            assert request.status == RefundStatus.FAILED and refunds_applied(fake, order_id) == 1
 
             fake.clear_faults()
             click_in_approvals(slack, approval, ActionId.REFUND_RETRY, LEAD)
             request = only_request(slack, order_id)
-            assert request.status == states.SUCCEEDED
+            assert request.status == RefundStatus.SUCCEEDED
             assert refunds_applied(fake, order_id) == 1  # the same key: Shopify answered with the first refund
             calls = fake.calls_named("RefundCreate")
             assert len(calls) >= 2 and {c.directives["idempotent"]["key"] for c in calls} == {request.idempotency_key}
@@ -493,12 +494,12 @@ def test_a_refund_interrupted_by_a_stop_is_offered_for_retry_at_start(slack: Sla
     refund_flow.recover_interrupted(ctx, make_client("xoxb-test", slack.fake.url))
 
     request = only_request(slack, order_id_of(card))
-    assert request.status == states.FAILED and "may or may not have happened" in request.failure
+    assert request.status == RefundStatus.FAILED and "may or may not have happened" in request.failure
     assert "the refund failed" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
     status = slack.fake.thread(CHANNEL, card["ts"])[-1]
     slack.click(status, ActionId.REFUND_RETRY, user=LEAD)
     request = only_request(slack, order_id_of(card))
-    assert request.status == states.SUCCEEDED and request.attempts == 2
+    assert request.status == RefundStatus.SUCCEEDED and request.attempts == 2
     assert refunded(slack, request.order_id) == request.amount
     late = states.finish(db, request.id, attempt=1, succeeded=False, failure="late report", at=NOW)
     assert not late.won  # the interrupted attempt cannot overwrite the outcome

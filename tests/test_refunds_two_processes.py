@@ -6,14 +6,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from commands import lookup, refunds
+from commands.refund_form import RefundForm
 from commands.services import Services
+from domain.refunds import RefundStatus
 from integrations.shopify.standin.refunds import refunds_applied
 from storage import refunds as states
 from storage.db import Database, make_engine
@@ -24,23 +25,23 @@ ROOT = Path(__file__).resolve().parents[1]
 
 WORKER = textwrap.dedent(
     """
-    import sys, time
-    from commands import refunds
+    import sys
+    from commands import refund_decisions
     from commands.services import Services
     from integrations.shopify.client import RetryPolicy, ShopifyClient
     from integrations.shopify.store import ShopifyStore
     from storage.db import Database, make_engine
 
-    url, admin_url, token, shop, request_id, start_at, lead = sys.argv[1:8]
+    url, admin_url, token, shop, request_id, lead = sys.argv[1:7]
     db = Database(make_engine(url))
     client = ShopifyClient(admin_url, token, policy=RetryPolicy(budget_seconds=10, base_backoff=0.01))
     services = Services(db=db, store=ShopifyStore(client, shop))
-    while time.time() < float(start_at):
-        time.sleep(0.001)
-    decided = refunds.approve(services, int(request_id), user=lead)
+    print("ready", flush=True)
+    sys.stdin.readline()  # "go": both are past their imports and connected; off at the same moment
+    decided = refund_decisions.approve(services, int(request_id), user=lead, is_lead=lambda: True)
     if decided.won:
-        ran, request = refunds.execute(services, int(request_id), actor=lead)
-        print("approved", request.status)
+        executed = refund_decisions.execute(services, int(request_id), actor=lead)
+        print("approved", executed.request.status)
     else:
         print("lost", decided.request.decided_by)
     """
@@ -57,39 +58,45 @@ def test_two_leads_in_two_processes_make_one_shopify_refund(pg_url: str) -> None
     with shopify() as (fake, store):
         services = Services(db=db, store=store)
         order = lookup.single_order(services, "#1009")
-        form = refunds.RefundForm(
+        form = RefundForm(
             quantities={order.line_items[0].id: 1}, shipping=Decimal(0), restock=True, amount=None, reason="damaged"
         )
         request = refunds.request_refund(
             services,
             refunds.RefundPolicy(),
-            order.ref,
+            order,
             form,
-            shipped={order.line_items[0].id: 1},
             requester="U0AGENT",
             submission_key="two-processes",
         ).request
-        assert request.status == states.PENDING_APPROVAL
+        assert request.status is RefundStatus.PENDING_APPROVAL
 
-        start_at = str(time.time() + 3)  # both past their imports, then off at the same instant
-        args = [pg_url, fake.admin_url, fake.access_token, fake.shop_domain, str(request.id), start_at]
+        args = [pg_url, fake.admin_url, fake.access_token, fake.shop_domain, str(request.id)]
         procs = [
             subprocess.Popen(
                 [sys.executable, "-c", WORKER, *args, lead],
                 cwd=ROOT,
+                stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
             )
             for lead in ("U0LEAD1", "U0LEAD2")
         ]
+        # synchronised on what the workers say, not on the clock: each says "ready" once it can act
+        for p in procs:
+            assert p.stdout is not None and p.stdout.readline().strip() == "ready", p.communicate(timeout=60)
+        for p in procs:
+            assert p.stdin is not None
+            p.stdin.write("go\n")
+            p.stdin.flush()
         outputs = [p.communicate(timeout=120) for p in procs]
         assert all(p.returncode == 0 for p in procs), outputs
         said = sorted(out.split()[0] for out, _err in outputs)
         assert said == ["approved", "lost"], outputs
 
         done = states.get(db, request.id)
-        assert done.status == states.SUCCEEDED and done.attempts == 1
+        assert done.status is RefundStatus.SUCCEEDED and done.attempts == 1
         assert len(fake.calls_named("RefundCreate")) == 1
         assert refunds_applied(fake, order.ref.id) == 1
     db.dispose()

@@ -15,6 +15,8 @@ from commands import returns
 from commands.errors import UserError
 from commands.lookup import look_up
 from commands.services import ReturnSettings, Services
+from domain.carrier import CarrierError
+from domain.orders import Address
 from integrations.carriers.local import LocalCarrier
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
@@ -23,7 +25,7 @@ from storage.db import Database
 from storage.serials import next_serial
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
-WAREHOUSE = returns.Address(
+WAREHOUSE = Address(
     name="Returnbot Demo Warehouse", address1="Tehtaankatu 12", zip="00140", city="Helsinki", country="FI"
 )
 
@@ -100,7 +102,7 @@ def test_a_return_gets_one_case_one_label_and_one_email(services: Services, tmp_
     assert case.label.pdf.startswith(b"%PDF") and case.label.tracking_number.endswith("FI")
     assert returns.create_label(services, "R1001-1").label == case.label  # a repeat books nothing new
 
-    assert returns.email_label(services, "R1001-1") == "janis.berzins@example.com"
+    assert returns.email_label(services, "R1001-1").to == "janis.berzins@example.com"
     returns.email_label(services, "R1001-1")  # pressed again: still one e-mail
     [sent] = list((tmp_path / "outbox").glob("*.eml"))
     message = email.message_from_bytes(sent.read_bytes(), policy=policy.default)
@@ -145,7 +147,7 @@ def test_a_carrier_failure_is_kept_for_retry_and_retry_books_once(services: Serv
         def create_return_shipment(self, request):
             calls.append(request.rma)
             if len(calls) == 1:
-                raise returns.CarrierError("The carrier timed out.", retryable=True)
+                raise CarrierError("The carrier timed out.", retryable=True)
             return real.create_return_shipment(request)
 
     services.carrier = Flaky()  # type: ignore[assignment]
@@ -169,3 +171,65 @@ def test_an_order_without_email_cannot_be_mailed(services: Services) -> None:
     returns.create_label(services, "R1012-1")
     with pytest.raises(UserError, match="no e-mail address"):
         returns.email_label(services, "R1012-1")
+
+
+def test_each_press_sends_the_label_again_and_a_repeated_press_does_not(services: Services, tmp_path: Path) -> None:
+    draft = returns.draft_return(services, order_id(services, "#1001"))
+    returns.open_case(services, draft, returns.default_form(draft), "U1")
+    returns.create_label(services, "R1001-1")
+    assert not returns.email_label(services, "R1001-1").again
+    assert returns.email_label(services, "R1001-1", press="press-1").again
+    returns.email_label(services, "R1001-1", press="press-1")  # the same press delivered twice
+    elsewhere = returns.email_label(services, "R1001-1", to=" Anna@Example.ORG ", press="press-2")
+    assert elsewhere.to == "Anna@example.org" and elsewhere.again
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 3
+    label = returns.get_case(services.db, "R1001-1").label
+    assert label is not None
+    assert [e.to for e in label.emails] == ["janis.berzins@example.com"] * 2 + ["Anna@example.org"]
+    with pytest.raises(UserError, match="not an e-mail address"):
+        returns.email_label(services, "R1001-1", to="anna@", press="press-3")
+
+
+def test_voiding_an_emailed_label_tells_each_address_once_in_the_customers_language(
+    services: Services, tmp_path: Path
+) -> None:
+    draft = returns.draft_return(services, order_id(services, "#1001"))
+    returns.open_case(services, draft, returns.default_form(draft), "U1")
+    returns.create_label(services, "R1001-1")
+    returns.email_label(services, "R1001-1")
+    returns.email_label(services, "R1001-1", to="anna@example.org", press="p1")
+    returns.email_label(services, "R1001-1", press="p2")  # the customer again: told once all the same
+
+    voided = returns.void_label(services, "R1001-1", "U1")
+
+    assert voided.case.status == "cancelled" and voided.case.label is not None
+    assert voided.case.label.status == "voided"
+    assert voided.told.to == ("janis.berzins@example.com", "anna@example.org") and not voided.told.problem
+    assert [n.to for n in voided.case.label.void_notices] == list(voided.told.to)  # kept for the thread's message
+    notices = [
+        email.message_from_bytes(p.read_bytes(), policy=policy.default)
+        for p in sorted((tmp_path / "outbox").glob("*.eml"))
+    ]
+    voids = [m for m in notices if not list(m.iter_attachments())]
+    assert sorted(str(m["To"]) for m in voids) == ["anna@example.org", "janis.berzins@example.com"]
+    assert {str(m["Subject"]) for m in voids} == {"Pasūtījuma #1001 atgriešanas etiķete ir atcelta"}
+    with pytest.raises(UserError, match="no label to void"):  # a second click: nothing more is sent
+        returns.void_label(services, "R1001-1", "U2")
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == len(notices)
+
+
+def test_a_label_never_emailed_is_voided_without_a_notice(services: Services, tmp_path: Path) -> None:
+    draft = returns.draft_return(services, order_id(services, "#1012"))  # no e-mail address on the order
+    returns.open_case(services, draft, returns.default_form(draft), "U1")
+    returns.create_label(services, "R1012-1")
+    voided = returns.void_label(services, "R1012-1", "U1")
+    assert voided.told == returns.Told() and voided.case.status == "cancelled"
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))
+
+
+def test_nothing_shipped_says_what_can_be_done_and_offers_no_cancel(services: Services) -> None:
+    with pytest.raises(UserError) as raised:
+        returns.draft_return(services, order_id(services, "#1020"))
+    assert "Nothing in order #1020 has shipped yet" in raised.value.message
+    assert "cancel" not in raised.value.message.lower()  # there is no way to cancel an order yet
+    assert "refund" in raised.value.message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 
@@ -15,7 +17,10 @@ from integrations.shopify.errors import (
     ShopifyUnavailable,
 )
 from integrations.shopify.standin.server import FakeShopify
+from integrations.shopify.throttle import CostBucket
 from tests.shopify_env import FAST
+
+EXACT = RetryPolicy(budget_seconds=5.0, base_backoff=0.01, max_backoff=0.05, jitter=0)  # waits without jitter
 
 DETAIL = document("OrderDetail")
 TAGS_ADD = Document(
@@ -67,17 +72,69 @@ def test_bursts_are_paced_so_they_are_not_throttled() -> None:
         assert [c.outcome for c in fake.calls].count("ok") == 13
 
 
+class Stopwatch:
+    """Time as the client sees it: it moves only when the client waits, and each wait is an event."""
+
+    def __init__(self, on_wait: Callable[[], None] = lambda: None) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+        self._on_wait = on_wait
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.waits.append(seconds)
+            self.now += seconds
+            self._on_wait()
+
+
 def test_throttled_requests_wait_and_are_sent_again() -> None:
-    with FakeShopify(demo_orders(), bucket_max=400, restore_rate=200) as small:
+    # The shop's bucket restores nothing by itself: it fills up when the client has waited (the event), never
+    # because the machine was slow between draining it and the client's request.
+    with FakeShopify(demo_orders(), bucket_max=400, restore_rate=0) as small:
         raw = httpx.Client(headers=small.headers)
         body = {"query": DETAIL.text, "variables": {"id": order_id(small)}}
         while raw.post(small.admin_url, json=body).json().get("data"):
             pass  # drain the bucket from outside the client
-        client = client_for(small)
+        time_ = Stopwatch(on_wait=small.refill)
+        client = client_for(small, sleep=time_.sleep, clock=time_.clock, policy=EXACT)
         assert client.query(DETAIL, {"id": order_id(small)})["order"]["name"] == "#1001"
         assert client.stats.throttled == 1
+        assert time_.waits == [1.0]  # Shopify reported no restore rate: a second, then the same request again
         outcomes = [c.outcome for c in small.calls_named("OrderDetail")]
         assert outcomes[-2:] == ["throttled", "ok"]
+
+
+def test_a_throttle_wait_beyond_the_budget_gives_up_at_once() -> None:
+    with FakeShopify(demo_orders(), bucket_max=400, restore_rate=0) as small:
+        raw = httpx.Client(headers=small.headers)
+        body = {"query": DETAIL.text, "variables": {"id": order_id(small)}}
+        while raw.post(small.admin_url, json=body).json().get("data"):
+            pass
+        time_ = Stopwatch(on_wait=small.refill)
+        client = client_for(small, sleep=time_.sleep, clock=time_.clock, policy=RetryPolicy(budget_seconds=0.5))
+        with pytest.raises(ShopifyUnavailable, match="busy"):
+            client.query(DETAIL, {"id": order_id(small)})
+        assert time_.waits == [] and client.stats.throttled == 1
+
+
+def test_the_bucket_waits_for_what_it_lacks_at_the_restore_rate() -> None:
+    cost = {
+        "requestedQueryCost": 170,
+        "throttleStatus": {"maximumAvailable": 400.0, "currentlyAvailable": 60.0, "restoreRate": 50.0},
+    }
+    assert CostBucket().throttled_wait(cost) == pytest.approx(2.2)  # (170 - 60) / 50
+    time_ = Stopwatch()
+    bucket = CostBucket(time_.clock)
+    bucket.observe("OrderDetail", cost)
+    assert bucket.reserve("OrderDetail") == pytest.approx(2.2)
+    time_.now += 2.2  # what restored meanwhile went to the first request: the next one waits for all of its cost
+    assert bucket.reserve("OrderDetail") == pytest.approx(3.4)
+    time_.now += 10
+    bucket.observe("OrderDetail", {**cost, "throttleStatus": {**cost["throttleStatus"], "currentlyAvailable": 400.0}})
+    assert bucket.reserve("OrderDetail") == 0.0  # Shopify's report is the truth the bucket resyncs to
 
 
 @pytest.mark.parametrize("kind", ["429", "503", "500", "502_html", "drop"])

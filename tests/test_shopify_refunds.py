@@ -218,6 +218,28 @@ def test_a_refund_reaches_shopify_once_and_shows_everywhere() -> None:
         assert again.financial_status == "partially_refunded"
 
 
+def test_an_amount_alone_goes_back_as_transactions_only() -> None:
+    with shopify() as (fake, store):
+        order = order_number(store, "1001")
+        full = store.refund_quote(order.ref.id, RefundChoice(full=True))  # names the payments to refund to
+        [payment] = full.transactions
+        assert payment.parent_id == sale_of(fake, order)["id"] and full.amount == full.maximum
+        plan = RefundPlan(order.ref.id, (), Decimal(0), (replace(payment, amount=eur("5.00")),), note="Goodwill")
+
+        refund = store.create_refund(plan, idempotency_key=KEY)
+
+        assert refund.amount == eur("5.00")
+        [call] = fake.calls_named("RefundCreate")  # the fake executes it against Shopify's schema
+        assert "refundLineItems" not in call.variables["input"] and "shipping" not in call.variables["input"]
+        assert [t["amount"] for t in call.variables["input"]["transactions"]] == ["5"]
+        quote = store.refund_quote(order.ref.id, RefundChoice())
+        assert quote.maximum == full.maximum - eur("5.00")
+        assert [q.refundable_quantity for q in quote.lines] == [q.refundable_quantity for q in full.lines]
+        too_much = replace(plan, transactions=(replace(payment, amount=quote.maximum + eur("0.01")),))
+        with pytest.raises(RefundRefused):
+            store.create_refund(too_much, idempotency_key=KEY + "-2")
+
+
 def test_refunding_everything_leaves_nothing_to_refund() -> None:
     with shopify() as (fake, store):
         order = order_number(store, "1002")

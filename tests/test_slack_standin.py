@@ -30,6 +30,7 @@ from bot.shell.standin import (
     state_value,
     validate_blocks,
     validate_message,
+    validate_submission_ack,
     validate_view,
     view_submission_payload,
 )
@@ -285,6 +286,106 @@ def test_invalid_view_is_rejected_and_recorded(fake: FakeSlack, client: WebClien
     assert error.value.response["error"] == "invalid_arguments"
     assert "submit" in fake.errors[0]
     assert fake.views == {}
+
+
+def options(count: int) -> list[dict[str, Any]]:
+    return [{"text": plain(f"{n} of {count - 1}"), "value": str(n)} for n in range(count)]
+
+
+def menu(kind: str, count: int, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "action_id": "quantity", "options": options(count), **extra}
+
+
+def test_menus_may_have_as_many_options_as_slack_shows() -> None:
+    validate_blocks([{"type": "actions", "elements": [menu("static_select", 100)]}], surface="message")
+    validate_blocks([{"type": "actions", "elements": [menu("overflow", 5)]}], surface="message")
+    grouped = {"type": "static_select", "action_id": "q", "option_groups": [
+        {"label": plain(f"Group {g}"), "options": options(100)} for g in range(2)]}  # fmt: skip
+    validate_blocks([section("x", accessory=grouped)], surface="message")
+    item = {"type": "input", "block_id": "qty", "label": plain("Boots"), "element": menu("multi_static_select", 100)}
+    validate_view(modal(item, submit=plain("Create")))
+
+
+@pytest.mark.parametrize(
+    ("element", "expected"),
+    [
+        (menu("static_select", 101), "static_select 'quantity' has 101 options; Slack allows at most 100"),
+        (menu("multi_static_select", 101), "multi_static_select 'quantity' has 101 options"),
+        (menu("overflow", 6), "overflow 'quantity' has 6 options; Slack allows at most 5"),
+        (menu("radio_buttons", 11), "radio_buttons 'quantity' has 11 options; Slack allows at most 10"),
+        (menu("checkboxes", 11), "checkboxes 'quantity' has 11 options"),
+        (
+            {"type": "static_select", "action_id": "q", "option_groups": [{"label": plain("A"), "options": options(101)}]},  # noqa: E501
+            r"option_groups\[0\] has 101 options",
+        ),
+    ],
+    ids=["static-101", "multi-101", "overflow-6", "radio-11", "checkboxes-11", "group-101"],
+)
+def test_menus_with_more_options_than_slack_shows_are_rejected(element: dict[str, Any], expected: str) -> None:
+    in_modal = {"type": "input", "block_id": "qty", "label": plain("Boots"), "element": element}
+    with pytest.raises(BlockKitError, match=expected):
+        validate_view(modal(in_modal, submit=plain("Create")))
+    if element["type"] != "radio_buttons" and element["type"] != "checkboxes":
+        with pytest.raises(BlockKitError, match=expected):
+            validate_blocks([{"type": "actions", "elements": [element]}], surface="message")
+
+
+def test_a_quantity_menu_of_101_options_is_refused_through_the_api(fake: FakeSlack, client: WebClient) -> None:
+    item = {"type": "input", "block_id": "qty", "label": plain("Socks"), "element": menu("static_select", 101)}
+    with pytest.raises(SlackApiError) as error:
+        client.views_open(trigger_id=new_trigger_id(), view=modal(item, submit=plain("Create")))
+
+    assert error.value.response["error"] == "invalid_arguments"
+    assert "101 options" in fake.errors[0]
+    assert fake.views == {}
+
+
+def test_private_metadata_over_3000_characters_is_refused_through_the_api(fake: FakeSlack, client: WebClient) -> None:
+    # 20 lines of a return form with Baltic names, written as the modals write it (JSON, ASCII-escaped)
+    name = "Šiaurės vėjas merino vilnos kojinės – 43–46 / Žalia su pilku ąžuolo"
+    lines = [[f"gid://shopify/LineItem/{13_000_000_000 + n}", 3, name] for n in range(20)]
+    meta = {"o": "gid://shopify/Order/6634244374859", "c": "C0SUPPORT1", "i": lines}
+    metadata = json.dumps(meta, separators=(",", ":"))
+    assert len(metadata) > 3000 and len(json.dumps(meta, ensure_ascii=False)) < 3000  # the escapes make the difference
+    with pytest.raises(SlackApiError) as error:
+        client.views_open(trigger_id=new_trigger_id(), view=modal(section("x"), private_metadata=metadata))
+
+    assert error.value.response["error"] == "invalid_arguments"
+    assert f"private_metadata is {len(metadata)} characters; at most 3000" in fake.errors[0]
+    with pytest.raises(BlockKitError, match="must be a string"):
+        validate_view(modal(section("x"), private_metadata={"o": 1}))
+
+
+@pytest.mark.parametrize(
+    ("ack", "expected"),
+    [
+        ({"response_action": "update", "view": modal(section("x"), private_metadata="x" * 3001)}, "private_metadata"),
+        ({"response_action": "push", "view": modal(text_input())}, "submit"),
+        ({"response_action": "errors", "errors": {"nowhere": "Say why"}}, "not input blocks"),
+        ({"response_action": "errors", "errors": {}}, "block_id -> message"),
+        ({"response_action": "replace"}, "unknown response_action"),
+        ([], "JSON object"),
+    ],
+    ids=["update-metadata", "push-no-submit", "errors-unknown-block", "errors-empty", "unknown-action", "not-object"],
+)
+def test_answers_to_a_view_submission_are_checked_as_slack_checks_them(ack: Any, expected: str) -> None:
+    submitted = modal(text_input(), submit=plain("Create"))
+    with pytest.raises(BlockKitError, match=expected):
+        validate_submission_ack(ack, submitted)
+
+
+def test_good_answers_to_a_view_submission_pass_and_bad_ones_are_recorded(fake: FakeSlack) -> None:
+    submitted = {"type": "view_submission", "view": modal(text_input(), submit=plain("Create"))}
+    for good in ("", "{}", '{"response_action":"clear"}', '{"response_action":"errors","errors":{"reason":"Say why"}}',
+                 json.dumps({"response_action": "update", "view": modal(section("Done"))})):  # fmt: skip
+        fake.check_submission_ack(submitted, good)
+    assert fake.errors == []
+
+    fake.check_submission_ack(submitted, json.dumps({"response_action": "update", "view": modal(text_input())}))
+    [error] = fake.errors
+    assert error.startswith("view_submission ack:") and "submit" in error
+    with pytest.raises(AssertionError, match="view_submission ack"):
+        fake.assert_no_errors()
 
 
 # -- files ---------------------------------------------------------------------------------------------------

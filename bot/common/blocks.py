@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
+
+Block = dict[str, Any]  # one Block Kit block or element, as sent to Slack
 
 SECTION_TEXT_MAX = 3000
 FIELD_TEXT_MAX = 2000
@@ -33,19 +36,54 @@ def date(value: datetime) -> str:
     return f"<!date^{int(value.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def section(text: str, block_id: str | None = None) -> dict:
+def section(text: str, block_id: str | None = None) -> dict[str, Any]:
     block = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}}
     if block_id:
         block["block_id"] = block_id
     return block
 
 
-def context(text: str, block_id: str | None = None) -> dict:
+def context(text: str, block_id: str | None = None) -> dict[str, Any]:
     block = {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, SECTION_TEXT_MAX)}]}
     if block_id:
         block["block_id"] = block_id
     return block
 
 
-def plain(text: str, limit: int) -> dict:
+def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+
+
+def option(value: str, label: str) -> Block:
+    """One option of a select, radio group or checkbox list (Slack cuts option texts at 75 characters)."""
+    return {"text": plain(label, 75), "value": value}
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    value: str,
+    *,
+    action_id: str,
+    optional: bool = False,
+    multiline: bool = False,
+    max_length: int = 200,
+    hint: str = "",
+    dispatch: bool = False,
+) -> Block:
+    """An input block with a plain-text field, prefilled with `value`; `dispatch` sends Enter to the app."""
+    element: Block = {
+        "type": "plain_text_input", "action_id": action_id, "multiline": multiline, "max_length": max_length,
+    }  # fmt: skip
+    if value:
+        element["initial_value"] = value
+    if dispatch:
+        element["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
+    block: Block = {"type": "input", "block_id": block_id, "label": plain(label, 2000), "element": element,
+                    "optional": optional}  # fmt: skip
+    if dispatch:
+        block["dispatch_action"] = True
+    if hint:
+        block["hint"] = plain(hint, 2000)
+    return block
+

@@ -9,6 +9,7 @@ class ActionId(enum.StrEnum):
     PICK_ORDER = "order_pick"
     RETURN_MENU = "return_menu"
     RETURN_EMAIL = "return_email"
+    RETURN_EMAIL_OTHER = "return_email_other"  # opens the form for another address
     RETURN_VOID = "return_void"
     RETURN_RETRY = "return_retry"
     SHOW_ORDER = "show_order"
@@ -26,6 +27,16 @@ class ActionId(enum.StrEnum):
     REFUND_QUANTITY = "refund_quantity"
     REFUND_RECALC = "refund_recalc"
     REFUND_FIELD = "refund_value"
+    # a return after its label (bot.lifecycle): on its message, reminders, `/returns` rows and the Home tab
+    RETURN_RECEIVE = "return_receive"  # opens the "Mark received" form
+    RETURN_REMIND = "return_remind"
+    RETURN_SNOOZE = "return_snooze"
+    RETURN_CLOSE_KEPT = "return_close_kept"
+    RETURN_REFUND_NOW = "return_refund_now"
+    # inputs of the "Mark received" form
+    RECEIPT_QUANTITY = "receipt_quantity"
+    RECEIPT_CONDITION = "receipt_condition"
+    RECEIPT_FIELD = "receipt_value"
 
 
 class ReturnMenu(enum.StrEnum):
@@ -37,8 +48,10 @@ class ReturnMenu(enum.StrEnum):
 
 class CallbackId(enum.StrEnum):
     RETURN_MODAL = "return_modal"
+    RETURN_EMAIL_MODAL = "return_email_modal"
     REFUND_MODAL = "refund_modal"
     REFUND_REJECT_MODAL = "refund_reject_modal"
+    RECEIPT_MODAL = "receipt_modal"
 
 
 class BlockId(enum.StrEnum):
@@ -64,6 +77,7 @@ class BlockId(enum.StrEnum):
     R_PICKUP_DATE = "r_pickup_date"
     R_PICKUP_PHONE = "r_pickup_phone"
     R_EMAIL = "r_email"
+    R_EMAIL_TO = "r_email_to"  # the address in the "E-mail label to…" form
     # refund modal
     F_INTRO = "f_intro"
     F_SHIPPING = "f_shipping"
@@ -78,6 +92,13 @@ class BlockId(enum.StrEnum):
     REFUND_FACTS = "refund_facts"
     REFUND_STATUS = "refund_status"
     REFUND_ACTIONS = "refund_actions"
+    # a return after its label (bot.lifecycle)
+    LIFECYCLE_ACTIONS = "lifecycle_actions"  # the buttons of a reminder or an escalation
+    LIFECYCLE_OUTCOME = "lifecycle_outcome"  # what became of them, once pressed
+    RECEIVED_ACTIONS = "received_actions"
+    RC_INTRO = "rc_intro"
+    RC_NOTE = "rc_note"
+    HOME_NOTICE = "home_notice"
 
 
 def item_block_id(index: int, field: str) -> str:
@@ -90,3 +111,8 @@ def pick_block_id(index: int) -> str:
 
 def refund_line_block_id(index: int) -> str:
     return f"f_line_{index}"
+
+
+def receipt_block_id(line_item_id: str, field: str) -> str:
+    """A "Mark received" input of one item, named by its line item: the form's metadata stays the RMA alone."""
+    return f"rc_{field}:{line_item_id}"

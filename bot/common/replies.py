@@ -10,7 +10,7 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.common.blocks import section
+from bot.common.blocks import Block, section
 from bot.common.worker import WorkerPool
 from commands.errors import UserError
 
@@ -35,7 +35,7 @@ def cannot_post_reason(error: SlackApiError) -> str | None:
 
 
 def post_in_channel(
-    client: WebClient, respond: Respond, channel: str, text: str, blocks: list[dict], *, replace_original: bool = False
+    client: WebClient, respond: Respond, channel: str, text: str, blocks: list[Block], *, replace_original: bool = False
 ) -> str | None:
     """Post a message; when the bot may not post there, show it to the agent alone with the reason.
 
@@ -55,6 +55,18 @@ def post_in_channel(
         replace_original=replace_original,
     )
     return None
+
+
+Tell = Callable[[str], None]  # how to tell the person who pressed something: ephemerally, or on their Home tab
+
+
+def ephemeral(respond: Respond) -> Tell:
+    """Tell in an ephemeral message where the person pressed or typed."""
+
+    def tell(text: str) -> None:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+    return tell
 
 
 def queue(

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.main.config import ConfigError, Settings, load_settings
 from bot.main.services import StartupError, build_services, open_database
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 EXIT_CONFIG = 2
 EXIT_USAGE = 2  # as argparse exits on a bad command line
@@ -26,10 +30,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
         return int(args.handler(args, settings) or 0)
     except ConfigError as exc:
-        if args.command == "doctor":
-            print("✗ configuration:", file=sys.stderr)
+        # doctor marks its lines; everywhere else a problem is one plain line
+        mark = "✗ " if args.command == "doctor" else ""
         for problem in exc.problems:
-            print(f"configuration: {problem}", file=sys.stderr)
+            print(f"{mark}configuration: {problem}", file=sys.stderr)
         return EXIT_CONFIG
     except StartupError as exc:
         print(str(exc), file=sys.stderr)
@@ -43,27 +47,85 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="connect to Slack (Socket Mode, or --http)")
+    run = sub.add_parser(
+        "run",
+        help="connect to Slack (Socket Mode, or --http)",
+        description="Connect the bot to Slack and answer it until stopped (Ctrl-C or SIGTERM). Socket Mode by "
+        "default: needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN. With --http, Slack's requests are served at "
+        "POST /slack/events and a load balancer's health check at GET /healthz: needs SLACK_BOT_TOKEN and "
+        "SLACK_SIGNING_SECRET. Several instances may share one database.",
+    )
     run.add_argument("--http", action="store_true", help="HTTP mode: POST /slack/events, GET /healthz")
-    run.add_argument("--port", type=int, default=3000)
-    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--port", type=int, default=3000, help="HTTP mode: the port to listen on (default: 3000)")
+    run.add_argument(
+        "--host",
+        default="0.0.0.0",
+        help="HTTP mode: the address to listen on (default: 0.0.0.0, every interface; 127.0.0.1 behind a proxy "
+        "on the same machine)",
+    )
     run.set_defaults(handler=_run)
 
-    shell = sub.add_parser("shell", help="a Slack stand-in in the terminal, no workspace needed")
+    shell = sub.add_parser(
+        "shell",
+        help="a Slack stand-in in the terminal, no workspace needed",
+        description="Use the bot from the terminal, with no Slack workspace or tokens: type /order #1001, "
+        "press a button by its number, `as lead` to approve refunds, `help` for the rest. Works on the "
+        "configured database (by default ./returnbot.db, seeded with demo orders).",
+    )
     shell.set_defaults(handler=_shell)
 
-    doctor = sub.add_parser("doctor", help="check configuration, database, Slack, Shopify and e-mail")
+    doctor = sub.add_parser(
+        "doctor",
+        help="check configuration, database, Slack, Shopify, carrier and e-mail",
+        description="Check the configuration and every part it names (database, Slack, Shopify, carrier, "
+        "e-mail): one line each, ✓ or ✗ with what to fix. Exit status 0 when every check passes.",
+    )
     doctor.set_defaults(handler=_doctor)
 
-    imp = sub.add_parser("import-orders", help="load a Shopify orders export (CSV) into the local store")
-    imp.add_argument("file", type=Path)
+    imp = sub.add_parser(
+        "import-orders",
+        help="load a Shopify orders export (CSV) into the local store",
+        description="Load a Shopify orders export (Orders → Export, CSV) into the local store (STORE=local).",
+    )
+    imp.add_argument("file", type=Path, help="the exported CSV file")
     imp.set_defaults(handler=_import_orders)
 
-    audit = sub.add_parser("audit", help="print an order's audit trail: who did what, oldest first")
+    audit = sub.add_parser(
+        "audit",
+        help="print an order's audit trail: who did what, oldest first",
+        description="Print what happened to an order, oldest first: refunds (requested, approved, refunded) "
+        "and returns with their labels. Exit status 1 when there is no such order.",
+    )
     audit.add_argument("--order", required=True, help="the order's name or number: #1001 or 1001")
     audit.set_defaults(handler=_audit)
 
-    db = sub.add_parser("db", help="database maintenance")
+    tick = sub.add_parser(
+        "tick",
+        help="run one tick of the scheduler (reminders, escalations, expiry, digest, recovery) and exit",
+        description="Run one tick of the scheduler, as `returnbot run` does every TICK_SECONDS, and print what it "
+        "did: for cron deployments, and to see what a given day brings. It posts to Slack like `run` (needs "
+        "SLACK_BOT_TOKEN). Exit status 1 when something in the tick failed (it is logged).",
+    )
+    tick.add_argument(
+        "--at", type=_moment, help="the tick's now, an ISO time such as 2026-12-15T09:30 (in TIMEZONE unless it "
+        "names its offset); default: now",
+    )  # fmt: skip
+    tick.set_defaults(handler=_tick)
+
+    scan = sub.add_parser(
+        "carrier-scan",
+        help="record a parcel scan for the local carrier (in_transit or delivered)",
+        description="Record what a scanner at the warehouse would: the parcel with this tracking number is in "
+        "transit, or delivered. The local carrier's tracking answers from these scans; the next tick moves the "
+        "return on (delivered: received). Exit status 1 when no label has this tracking number.",
+    )
+    scan.add_argument("tracking", help="the tracking number on the label, e.g. RB123456785FI")
+    scan.add_argument("status", choices=("in_transit", "delivered"), help="what the scan says")
+    scan.set_defaults(handler=_carrier_scan)
+
+    db = sub.add_parser(
+        "db", help="database maintenance", description="Database maintenance: `db upgrade` applies migrations."
+    )
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations (also done at every start)").set_defaults(handler=_db_upgrade)
     return parser
@@ -126,8 +188,12 @@ def _shell(_args: argparse.Namespace, settings: Settings) -> int:
         services.db.dispose()
 
 
-def _doctor(_args: argparse.Namespace, settings: Settings) -> int:
+def _doctor(args: argparse.Namespace, settings: Settings) -> int:
     from bot.main.doctor import run_checks
+
+    if not args.verbose:
+        # a failed Slack check says what failed on its own line; slack_sdk would add ERROR lines of its own
+        logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)
 
     print("✓ configuration: every value is valid")
     failed = False
@@ -167,7 +233,7 @@ def _progress_printer(total_bytes: int) -> Callable[[int, int | None], None]:
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.audit import events_for_order
+    from storage.audit import order_trail
 
     order_name = order_name_of(args.order)
     if not order_name:
@@ -176,13 +242,69 @@ def _audit(args: argparse.Namespace, settings: Settings) -> int:
     db = open_database(settings)
     try:
         with db.session() as session:
-            lines = [
-                audit_line(e.at, e.actor, e.action, e.subject, e.details) for e in events_for_order(session, order_name)
-            ]
+            events = order_trail(session, order_name)
+        known = bool(events) or _order_exists(settings, db, order_name)
     finally:
         db.dispose()
-    print("\n".join(lines) if lines else f"No audit events for {order_name}.")
+    if known is False:
+        print(f"audit: there is no order {order_name} in the store (STORE={settings.STORE})", file=sys.stderr)
+        return 1
+    if not events:
+        print(f"No audit events for {order_name}.")
+        return 0
+    who = actor_labels({e.actor for e in events}, settings)
+    print("\n".join(audit_line(e.at, who.get(e.actor, e.actor), e.action, e.subject, e.details) for e in events))
     return 0
+
+
+def _order_exists(settings: Settings, db: Database, order_name: str) -> bool | None:
+    """Whether the store knows the order; None when it cannot tell (a name that is not a number, the
+    store unreachable): the audit then says only that there are no events."""
+    from bot.main.services import shopify_store
+    from domain.orders import OrderQuery, SearchKind
+    from domain.store import Store, StoreError
+    from integrations.local_store.store import LocalStore
+
+    number = order_name.removeprefix("#")
+    if not (number.isascii() and number.isdigit()):
+        return None
+    store: Store = shopify_store(settings) if settings.STORE == "shopify" else LocalStore(db)
+    try:
+        found = store.find_orders(OrderQuery(SearchKind.NUMBER, str(int(number))), 5)
+    except StoreError as exc:
+        print(f"audit: could not ask the store about {order_name}: {exc}", file=sys.stderr)
+        return None
+    return any(summary.ref.name == order_name for summary in found)
+
+
+def actor_labels(actors: set[str], settings: Settings) -> dict[str, str]:
+    """How each actor is shown: Slack users as `@name (U123)` when a bot token can look them up
+    (users.info), else `user U123`; "system" and the unknown actor as they are."""
+    users = sorted(a for a in actors if _SLACK_USER.fullmatch(a))
+    labels = {user: f"user {user}" for user in users}
+    if users and settings.SLACK_BOT_TOKEN:
+        labels.update(_slack_names(users, settings))
+    return labels
+
+
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+
+
+def _slack_names(users: list[str], settings: Settings) -> dict[str, str]:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)  # a user not found stays `user U…`
+    client = WebClient(token=settings.SLACK_BOT_TOKEN, base_url=settings.slack_api_url, timeout=10)
+    names = {}
+    for user in users:
+        try:
+            name = (client.users_info(user=user).get("user") or {}).get("name")
+        except (SlackApiError, OSError):
+            continue
+        if name:
+            names[user] = f"@{name} ({user})"
+    return names
 
 
 def order_name_of(text: str) -> str:
@@ -223,6 +345,57 @@ def _value(value: Any) -> str:
     if value is None:
         return "-"
     return json.dumps(value, ensure_ascii=False, sort_keys=True) if isinstance(value, dict | list) else str(value)
+
+
+def _moment(text: str) -> datetime:
+    """An ISO time for `tick --at`; one without an offset is read in TIMEZONE when the command runs."""
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO time such as 2026-12-15T09:30") from None
+
+
+def _tick(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.app import make_client
+    from bot.common.worker import WorkerPool
+    from bot.main.scheduler import Ticker, slack_notifier
+    from commands.services import MovableClock
+
+    if not settings.SLACK_BOT_TOKEN:
+        print("returnbot tick posts to Slack: SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)", file=sys.stderr)
+        return EXIT_CONFIG
+    services = build_services(settings)
+    if args.at is not None:
+        at = args.at if args.at.tzinfo is not None else args.at.replace(tzinfo=settings.timezone)
+        services.clock = MovableClock(at.astimezone(UTC))  # everything the tick says is dated then
+    worker = WorkerPool()
+    try:
+        client = make_client(settings.SLACK_BOT_TOKEN, settings.slack_api_url)
+        notifier = slack_notifier(settings, services, client, worker)
+        report = Ticker(services, notifier, seconds=settings.TICK_SECONDS).run_once()
+    finally:
+        worker.shutdown()
+        services.db.dispose()
+    print(f"tick at {services.clock().isoformat(timespec='seconds')}: {report}")
+    return 1 if report.errors else 0
+
+
+def _carrier_scan(args: argparse.Namespace, settings: Settings) -> int:
+    from domain.vocabulary import LabelStatus
+    from integrations.labels import tracking
+    from storage import carrier_scans
+
+    number = tracking.normalize(args.tracking)
+    db = open_database(settings)
+    try:
+        known = carrier_scans.record(db, number, LabelStatus(args.status), at=datetime.now(UTC))
+    finally:
+        db.dispose()
+    if not known:
+        print(f"carrier-scan: recorded, but no label has the tracking number {number}", file=sys.stderr)
+        return 1
+    print(f"{number}: {args.status.replace('_', ' ')} (the next tick moves its return on)")
+    return 0
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:

@@ -5,14 +5,21 @@ A bad value stops the start with one line per problem (`bot.main.cli` prints the
 
 from __future__ import annotations
 
+import re
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
+
+# CARRIER names the carriers that are coming, so that a setting made for one is understood; only these work
+AVAILABLE_CARRIERS = ("local",)
+_CLOCK_TIME = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 
 
 class ConfigError(Exception):
@@ -52,6 +59,13 @@ class Settings(BaseSettings):
     REFUND_AUTO_APPROVE_LIMIT: Decimal = Field(default=Decimal(0), ge=0)
     RETURN_REMINDER_DAYS: int = Field(default=14, gt=0)
     RETURN_ESCALATION_DAYS: int = Field(default=21, gt=0)
+    RETURN_EXPIRY_DAYS: int = Field(default=30, gt=0)
+    RETURN_CUSTOMER_REMINDER: bool = True
+    ESCALATION_CHANNEL: str = ""  # default: APPROVALS_CHANNEL
+    DIGEST_CHANNEL: str = ""  # default: the escalation channel
+    DIGEST_TIME: str = "09:00"
+    TIMEZONE: str = "Europe/Helsinki"
+    TICK_SECONDS: int = Field(default=60, gt=0, le=3600)
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -95,6 +109,30 @@ class Settings(BaseSettings):
             raise ValueError("must be the shop's my-shop.myshopify.com domain")
         return value
 
+    @field_validator("RETURN_EXPIRY_DAYS")
+    @classmethod
+    def _expiry_after_escalation(cls, value: int, info: ValidationInfo) -> int:
+        escalation = info.data.get("RETURN_ESCALATION_DAYS")
+        if isinstance(escalation, int) and value <= escalation:
+            raise ValueError(f"must be after RETURN_ESCALATION_DAYS ({escalation}): the leads hear before it expires")
+        return value
+
+    @field_validator("DIGEST_TIME")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        if not _CLOCK_TIME.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not a time of day: write it as HH:MM, e.g. 09:00")
+        return value.strip()
+
+    @field_validator("TIMEZONE")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}: use a name like Europe/Helsinki") from None
+        return value.strip()
+
     @model_validator(mode="after")
     def _needs(self) -> Settings:
         if self.STORE == "shopify" and not (self.SHOPIFY_SHOP or self.SHOPIFY_ADMIN_URL):
@@ -115,6 +153,30 @@ class Settings(BaseSettings):
         if self.SHOPIFY_ADMIN_URL:
             return self.SHOPIFY_ADMIN_URL
         return f"https://{self.SHOPIFY_SHOP}/admin/api/{self.SHOPIFY_API_VERSION}/graphql.json"
+
+    @property
+    def carrier_problem(self) -> str:
+        """Why CARRIER cannot be used ("" when it can): `doctor` says it, as the start refuses it."""
+        if self.CARRIER in AVAILABLE_CARRIERS:
+            return ""
+        return f"CARRIER={self.CARRIER}: {self.CARRIER} labels are not available yet in this version; use CARRIER=local"
+
+    @property
+    def escalation_channel(self) -> str:
+        return (self.ESCALATION_CHANNEL or self.APPROVALS_CHANNEL).strip()
+
+    @property
+    def digest_channel(self) -> str:
+        return self.DIGEST_CHANNEL.strip() or self.escalation_channel
+
+    @property
+    def digest_time(self) -> time:
+        hours, minutes = self.DIGEST_TIME.split(":")
+        return time(int(hours), int(minutes))
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.TIMEZONE)
 
     @property
     def approver_user_ids(self) -> frozenset[str]:

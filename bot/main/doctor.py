@@ -38,7 +38,7 @@ class Check:
 
 def run_checks(settings: Settings, *, timeout: float = 10.0) -> Iterator[Check]:
     checks: list[Callable[[Settings, float], Check | list[Check]]] = [
-        check_database, check_slack, check_shopify, check_mail
+        check_database, check_slack, check_shopify, check_carrier, check_mail
     ]  # fmt: skip
     for check in checks:
         try:
@@ -115,6 +115,13 @@ def check_shopify(settings: Settings, timeout: float) -> list[Check]:
         if scope not in granted:
             checks.append(Check("Shopify scopes", True, f"without {scope} the bot cannot {why}", warning=True))
     return checks
+
+
+def check_carrier(settings: Settings, _timeout: float) -> Check:
+    # the same rule the start applies: a carrier that is not available yet fails here, not at `returnbot run`
+    if settings.carrier_problem:
+        return Check("carrier", False, settings.carrier_problem)
+    return Check("carrier", True, f"{settings.CARRIER}: labels made by the bot, tracking numbers from the database")
 
 
 def check_mail(settings: Settings, timeout: float) -> Check:

@@ -9,7 +9,7 @@ from bot.common.context import BotContext, RefundSetup
 from bot.common.worker import WorkerPool
 from bot.main.config import Settings
 from commands.refunds import RefundPolicy
-from commands.services import ReturnSettings, Services
+from commands.services import LifecycleSettings, ReturnSettings, Services
 from domain.carrier import Carrier
 from domain.orders import Address
 from domain.store import Store
@@ -19,6 +19,7 @@ from integrations.local_store.store import LocalStore
 from integrations.mail import mailer_from_settings
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.store import ShopifyStore
+from storage import carrier_scans
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
 from storage.serials import next_serial
@@ -54,14 +55,29 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
     services.carrier = _carrier(settings, services)
     services.returns = ReturnSettings(address=_return_address(settings), email=settings.RETURN_ADDRESS_EMAIL,
                                       shop_name=settings.RETURN_ADDRESS_NAME)  # fmt: skip
+    services.lifecycle = lifecycle_settings(settings)
     return services
+
+
+def lifecycle_settings(settings: Settings) -> LifecycleSettings:
+    """When the scheduler reminds, escalates, expires and sends the digest."""
+    return LifecycleSettings(
+        reminder_days=settings.RETURN_REMINDER_DAYS, escalation_days=settings.RETURN_ESCALATION_DAYS,
+        expiry_days=settings.RETURN_EXPIRY_DAYS, customer_reminder=settings.RETURN_CUSTOMER_REMINDER,
+        escalation_channel=settings.escalation_channel, digest_channel=settings.digest_channel,
+        digest_time=settings.digest_time, timezone=settings.timezone,
+    )  # fmt: skip
 
 
 def _carrier(settings: Settings, services: Services) -> Carrier:
     if settings.CARRIER != "local":
         raise StartupError(f"CARRIER: {settings.CARRIER} labels are not available in this version; use CARRIER=local")
     # tracking serials come from the database, so that no two instances print the same number
-    return LocalCarrier(lambda: next_serial(services.db, "tracking", services.clock()), settings.RETURN_ADDRESS_COUNTRY)
+    # its tracking answers from the warehouse's scans (`returnbot carrier-scan`), kept in the database
+    return LocalCarrier(
+        lambda: next_serial(services.db, "tracking", services.clock()), settings.RETURN_ADDRESS_COUNTRY,
+        scans=lambda number: carrier_scans.latest(services.db, number),
+    )  # fmt: skip
 
 
 def _return_address(settings: Settings) -> Address:

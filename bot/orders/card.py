@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from bot.common.blocks import FIELD_TEXT_MAX, clip, context, date, escape, plain, section
+from bot.common.blocks import FIELD_TEXT_MAX, clip, context, date, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId
 from bot.orders.return_menu import return_menu
 from commands.returns import Case
@@ -41,9 +42,9 @@ def fulfillment_label(status: FulfillmentStatus) -> str:
 
 
 def order_card_text(order: Order) -> str:
-    """Notification and screen-reader text for the card."""
+    """Notification and screen-reader text for the card: mrkdwn too, so the customer's words are escaped."""
     who = order.customer_name or order.email or "no customer"
-    return f"Order {order.name} — {who} — {order.total}"
+    return f"Order {escape(order.name)} — {escape(who)} — {order.total}"
 
 
 def order_card(
@@ -53,10 +54,10 @@ def order_card(
     can_return: bool = False,
     can_refund: bool = False,
     cases: Sequence[Case] = (),
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """The card; `can_return` adds the "Create return" menu, `can_refund` the Refund button, `cases` lists the
     order's returns."""
-    blocks: list[dict] = [
+    blocks: list[dict[str, Any]] = [
         {"type": "header", "block_id": BlockId.ORDER_HEADER, "text": plain(_title(order), 150)},
         {"type": "section", "block_id": BlockId.ORDER_FACTS, "fields": _facts(order)},
         section(_items(order), BlockId.ORDER_ITEMS),
@@ -86,11 +87,11 @@ def _title(order: Order) -> str:
     return title + " — cancelled" if order.cancelled else title
 
 
-def _field(label: str, value: str) -> dict:
+def _field(label: str, value: str) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(f"*{label}*\n{value}", FIELD_TEXT_MAX)}
 
 
-def _facts(order: Order) -> list[dict]:
+def _facts(order: Order) -> list[dict[str, Any]]:
     customer = escape(order.customer_name) or "_no name_"
     if order.email:
         customer += f"\n{escape(order.email)}"
@@ -143,18 +144,19 @@ def _shipping(order: Order) -> str:
         parts.append("*Ship to*\n" + "\n".join(escape(line) for line in order.shipping_address.lines()))
     if order.fulfillments:
         tracking = [
-            f"• {escape(f.tracking_company) or 'Carrier'}: "
-            + (
-                f"<{f.tracking_url}|{escape(f.tracking_number)}>"
-                if f.tracking_url
-                else f"`{escape(f.tracking_number)}`"
-            )
+            f"• {escape(f.tracking_company) or 'Carrier'}: {_tracking(f.tracking_number, f.tracking_url)}"
             for f in order.fulfillments
             if f.tracking_number
         ]
         if tracking:
             parts.append("*Tracking*\n" + "\n".join(tracking))
     return "\n\n".join(parts)
+
+
+def _tracking(number: str, url: str) -> str:
+    """The number as a link when the shop gave an http(s) URL, else as code; neither can carry markup."""
+    linked = link(url, number) if url else ""
+    return linked if linked.startswith("<") else f"`{escape(number)}`"
 
 
 def _history(order: Order, cases: Sequence[Case]) -> str:

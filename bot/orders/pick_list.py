@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.common.blocks import context, escape, plain, section
 from bot.common.ids import ActionId, BlockId, pick_block_id
 from bot.orders.card import financial_label, fulfillment_label
@@ -13,9 +15,9 @@ def pick_list_text(description: str, count: int, more: bool) -> str:
     return f"{shown} orders match {description}"
 
 
-def pick_list(summaries: list[OrderSummary], description: str, *, more: bool) -> list[dict]:
-    blocks: list[dict] = [section(f"*{pick_list_text(escape(description), len(summaries), more)}* — newest first:",
-                                  BlockId.PICK_HEADER)]  # fmt: skip
+def pick_list(summaries: list[OrderSummary], description: str, *, more: bool) -> list[dict[str, Any]]:
+    header = f"*{pick_list_text(escape(description), len(summaries), more)}* — newest first:"
+    blocks: list[dict[str, Any]] = [section(header, BlockId.PICK_HEADER)]
     for index, s in enumerate(summaries):
         who = escape(s.customer_name or s.email or "no customer")
         status = (

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.common.blocks import plain
 from bot.common.ids import ActionId, ReturnMenu
 
 
-def return_menu(order_id: str) -> dict:
+def return_menu(order_id: str) -> dict[str, Any]:
     return {
         "type": "static_select",
         "action_id": ActionId.RETURN_MENU,

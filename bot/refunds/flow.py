@@ -1,41 +1,41 @@
-"""Refunds in Slack: from a submitted form to a request before the team leads, and from a decision to the
-refund, reported in the approvals channel (the message updated in place) and in the order's thread."""
+"""Where refund requests are shown in Slack: before the team leads in the approvals channel (the message updated in
+place as the request moves on) and in the order's thread; and the refunds a stopped instance left unfinished."""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from functools import partial
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.common.blocks import Block
 from bot.common.context import BotContext
 from bot.common.ids import BlockId
 from bot.common.replies import cannot_post_reason
-from bot.refunds.views import approval_message, not_posted_message, refund_facts, thread_message
-from commands import lookup, refunds
+from bot.refunds.messages import approval_message, not_posted_message, refund_facts, thread_message
+from commands import lookup, refund_decisions
 from commands.errors import UserError
-from storage import refunds as states
-from storage.refunds import RefundRequestView
+from commands.refunds import RefundRequestView
 
 log = logging.getLogger(__name__)
 
-# far beyond any store call's time budget: an attempt this old is not running any more
-INTERRUPTED_AFTER_MINUTES = 10
 
 
-def announce(ctx: BotContext, client: WebClient, request: RefundRequestView, customer: str) -> RefundRequestView:
-    """A new request: before the team leads (and the thread says it waits), or refunded at once when it
-    was approved automatically."""
-    if request.status == states.APPROVED:
-        return run(ctx, client, request.id, request.requested_by)
+def lead_check(ctx: BotContext, client: WebClient, user: str) -> Callable[[], bool]:
+    """Whether `user` is a team lead, asked of Slack only when a workflow needs to know."""
+    return partial(ctx.refunds.approvers.may_approve, client, user)
+
+
+def ask_leads(ctx: BotContext, client: WebClient, request: RefundRequestView, customer: str) -> None:
+    """A new request: before the team leads, and the thread says it waits (or why it could not be posted)."""
     problem = post_for_approval(ctx, client, request, customer)
     if problem is None:
         reply_in_thread(ctx, client, request)
     else:
         text, blocks = not_posted_message(request, problem)
         _post_in_thread(client, request, text, blocks)
-    return request
 
 
 def post_for_approval(ctx: BotContext, client: WebClient, request: RefundRequestView, customer: str) -> str | None:
@@ -53,30 +53,24 @@ def post_for_approval(ctx: BotContext, client: WebClient, request: RefundRequest
         if reason is None:
             raise
         return f"in <#{channel}>, {reason}"
-    if not states.set_approval_message(ctx.services.db, request.id, channel=channel, ts=ts, at=ctx.services.clock()):
+    if not refund_decisions.remember_approval_message(ctx.services, request.id, channel=channel, ts=ts):
         # posted twice (the repost button pressed twice): keep the first message, remove this one
         client.chat_delete(channel=channel, ts=ts)
     return None
 
 
-def run(
-    ctx: BotContext, client: WebClient, request_id: int, actor: str, clicked: dict | None = None
-) -> RefundRequestView:
-    """Refund an approved (or failed) request once, and report the outcome wherever the request is shown."""
-    ran, request = refunds.execute(ctx.services, request_id, actor=actor)
-    if not ran:
-        return request  # another click or instance runs it, and reports it
+def report(ctx: BotContext, client: WebClient, request: RefundRequestView, clicked: Block | None = None) -> None:
+    """The request's new state, wherever it is shown."""
     update_approval(ctx, client, request, clicked)
     reply_in_thread(ctx, client, request)
-    return request
 
 
-def facts_for(ctx: BotContext, client: WebClient, request: RefundRequestView, message: dict | None = None) -> dict:
+def facts_for(ctx: BotContext, client: WebClient, request: RefundRequestView, message: Block | None = None) -> Block:
     """The facts block of the approval message clicked; rebuilt (reading the customer from the store) when the
-    click came from elsewhere, such as the order's thread."""
+    click came from elsewhere, such as the order's thread or the reject form."""
     for block in (message or {}).get("blocks", []):
         if block.get("block_id") == BlockId.REFUND_FACTS:
-            return block
+            return dict(block)
     try:
         order = lookup.get_order(ctx.services, request.order_id)
         customer = order.customer_name or order.email
@@ -86,7 +80,7 @@ def facts_for(ctx: BotContext, client: WebClient, request: RefundRequestView, me
 
 
 def update_approval(
-    ctx: BotContext, client: WebClient, request: RefundRequestView, clicked: dict | None = None
+    ctx: BotContext, client: WebClient, request: RefundRequestView, clicked: Block | None = None
 ) -> None:
     """Show the request's state on its approval message, when it has one. `clicked`: the message whose button
     was pressed; its facts are reused, so that only a click from elsewhere reads the store for them."""
@@ -106,35 +100,33 @@ def reply_in_thread(ctx: BotContext, client: WebClient, request: RefundRequestVi
     _post_in_thread(client, request, text, blocks)
 
 
-def _post_in_thread(client: WebClient, request: RefundRequestView, text: str, blocks: list) -> None:
-    channel, thread = _thread_of(request)
-    if not channel:
+def _post_in_thread(client: WebClient, request: RefundRequestView, text: str, blocks: list[Block]) -> None:
+    if not request.slack_channel:
         return
     try:
-        client.chat_postMessage(channel=channel, thread_ts=thread, text=text, blocks=blocks)
+        client.chat_postMessage(
+            channel=request.slack_channel, thread_ts=request.slack_thread_ts, text=text, blocks=blocks
+        )
     except SlackApiError as exc:
         # the refund itself is recorded; a thread the bot cannot write to must not hide its outcome elsewhere
         log.warning("could not report refund request %s in its thread: %s", request.id, exc)
 
 
-def _thread_of(request: RefundRequestView) -> tuple[str, str]:
-    return request.slack_channel, request.slack_thread_ts  # the order card's channel, and the card's ts
-
-
 def thread_link(client: WebClient, request: RefundRequestView) -> str | None:
-    channel, thread = _thread_of(request)
-    if not (channel and thread):
+    """The order card's permalink (its thread holds the request's story)."""
+    if not (request.slack_channel and request.slack_thread_ts):
         return None
     try:
-        return str(client.chat_getPermalink(channel=channel, message_ts=thread)["permalink"])
+        found = client.chat_getPermalink(channel=request.slack_channel, message_ts=request.slack_thread_ts)
+        return str(found["permalink"])
     except SlackApiError:
         return None
 
 
-def recover_interrupted(ctx: BotContext, client: WebClient, *, minutes: int = INTERRUPTED_AFTER_MINUTES) -> None:
+def recover_interrupted(
+    ctx: BotContext, client: WebClient, *, minutes: int = refund_decisions.INTERRUPTED_AFTER_MINUTES
+) -> None:
     """At start: refunds left `executing` by a stopped instance become `failed`, and say so with Retry."""
-    now = ctx.services.clock()
-    for request in states.fail_interrupted(ctx.services.db, started_before=now - timedelta(minutes=minutes), at=now):
+    for request in refund_decisions.fail_interrupted(ctx.services, minutes=minutes):
         log.warning("refund request %s was interrupted while refunding: marked failed, Retry is offered", request.id)
-        update_approval(ctx, client, request)
-        reply_in_thread(ctx, client, request)
+        report(ctx, client, request)

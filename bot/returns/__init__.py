@@ -1,1 +1,2 @@
-"""Return labels in Slack: the card's "Create return" menu, the return modal, `/return`, `/returns`."""
+"""Return labels in Slack: `handlers` (thin listeners), `flow` (the work on the worker pool), `form` (modal
+metadata and submissions), `modals` and `views` (Block Kit, pure functions)."""

@@ -1,37 +1,188 @@
-"""Returns in Slack: the steps after a click, run on the worker pool, reported into the order's thread."""
+"""Returns in Slack: the work after a click or a command, run on the worker pool, reported into the order's thread.
+
+Each job goes straight to the step it needs: `/return … instant` is job → `finish` → `returns.create_label`
+(the carrier) and `returns.record_in_store` (the store).
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.common.blocks import escape
 from bot.common.context import BotContext
-from bot.returns.views import failed_message, label_message, working_text
-from commands import returns
+from bot.common.modals import message_modal, open_loading
+from bot.common.replies import FAILED
+from bot.orders.handlers import post_order_card
+from bot.returns.form import EmailFormMeta, ReturnFormMeta
+from bot.returns.modals import MAX_MODAL_ITEMS, TITLE, email_modal, return_modal
+from bot.returns.views import failed_message, label_message, returns_list, working_text
+from commands import lookup, return_lifecycle, returns
 from commands.errors import UserError
-from storage.operations import OperationInProgress, run_once
 
 log = logging.getLogger(__name__)
 
+FIX_IN_FORM = "Use *Create return shipment* on the order card to fix it in the form."
+LIST_TITLES = {"open": "open returns", "overdue": "returns open for more than {days} days",
+               "mine": "open returns you started"}  # fmt: skip
 
-def start_in_thread(
+
+class SaidInSlack(UserError):
+    """A UserError worded here for Slack: mentions and bold are meant, customer data in it is escaped."""
+
+
+def escaping(job: Callable[[], object]) -> Callable[[], None]:
+    """`job` whose UserErrors from the workflows (plain words, with order and customer names) are escaped before
+    they reach the agent as mrkdwn; the ones worded here pass as they are."""
+
+    def run() -> None:
+        try:
+            job()
+        except SaidInSlack:
+            raise
+        except UserError as exc:
+            raise SaidInSlack(escape(exc.message)) from exc
+
+    return run
+
+
+def said(exc: UserError) -> str:
+    """The error's message as mrkdwn."""
+    return exc.message if isinstance(exc, SaidInSlack) else escape(exc.message)
+
+
+@dataclass(frozen=True)
+class Started:
+    rma: str
+    status_ts: str  # the thread message that reports how far the return got
+
+
+# -- instant returns -------------------------------------------------------------------------------
+
+
+def instant_from_command(
+    ctx: BotContext, client: WebClient, respond: Respond, query: str, user: str, channel: str
+) -> None:
+    """`/return <order> instant`: the card in the channel, then the label in its thread at once."""
+    order = lookup.single_order(ctx.services, query)
+    # one read of the order serves the check, the card and the return: says at once when nothing can return
+    draft = returns.draft_for(ctx.services, order)
+    card_ts = post_order_card(ctx, client, respond, channel, user, order)
+    if card_ts is None:
+        return  # the bot may not post here: the agent was told why
+    started = start(ctx, client, draft, instant_form(ctx, draft), user, channel, card_ts)
+    finish(ctx, client, started.rma, started.status_ts)
+
+
+def instant_for_order(ctx: BotContext, client: WebClient, order_id: str, user: str, channel: str, thread: str) -> None:
+    """The card's "Create return shipment (instant)"."""
+    draft = returns.draft_return(ctx.services, order_id)
+    started = start(ctx, client, draft, instant_form(ctx, draft), user, channel, thread)
+    finish(ctx, client, started.rma, started.status_ts)
+
+
+def instant_form(ctx: BotContext, draft: returns.ReturnDraft) -> returns.ReturnForm:
+    form = returns.default_form(draft)
+    errors = returns.form_errors(draft, form, ctx.services.clock().date())
+    if errors:
+        raise SaidInSlack(f"{escape(' '.join(errors.values()))} {FIX_IN_FORM}")
+    return form
+
+
+# -- the return form -------------------------------------------------------------------------------
+
+
+def form_from_command(
+    ctx: BotContext, client: WebClient, respond: Respond, query: str, user: str, channel: str, trigger_id: str
+) -> None:
+    """`/return <order>`: the form opens at once (the trigger is fresh for ~3 s); the card it reports under follows."""
+    view_id = open_loading(client, trigger_id, TITLE)
+    try:
+        order = lookup.single_order(ctx.services, query)
+        draft = returns.draft_for(ctx.services, order)
+    except UserError as exc:
+        client.views_update(view_id=view_id, view=message_modal(TITLE, said(exc)))
+        return
+    card_ts = post_order_card(ctx, client, respond, channel, user, order)
+    if card_ts is not None:
+        show_form(client, view_id, draft, channel, card_ts)
+
+
+def form_for_order(
+    ctx: BotContext, client: WebClient, trigger_id: str, order_id: str, channel: str, thread: str
+) -> None:
+    """The card's "Create return shipment"."""
+    view_id = open_loading(client, trigger_id, TITLE)
+    try:
+        draft = returns.draft_return(ctx.services, order_id)
+    except UserError as exc:
+        client.views_update(view_id=view_id, view=message_modal(TITLE, said(exc)))
+        return
+    show_form(client, view_id, draft, channel, thread)
+
+
+def show_form(client: WebClient, view_id: str, draft: returns.ReturnDraft, channel: str, thread: str) -> None:
+    client.views_update(
+        view_id=view_id, view=return_modal(draft, returns.default_form(draft), form_meta(draft, channel, thread))
+    )
+
+
+def form_meta(draft: returns.ReturnDraft, channel: str, thread: str) -> ReturnFormMeta:
+    ids = " ".join(i.line_item_id for i in draft.items[:MAX_MODAL_ITEMS])
+    return ReturnFormMeta(order_id=draft.order.ref.id, channel=channel, thread=thread, line_items=ids)
+
+
+def submit_form(
+    ctx: BotContext, client: WebClient, view_id: str, meta: ReturnFormMeta, form: returns.ReturnForm, user: str
+) -> None:
+    """The submitted form against the order as it is now; its problems back into the form, else the label."""
+    try:
+        draft = returns.draft_return(ctx.services, meta.order_id)
+        errors = returns.form_errors(draft, form, ctx.services.clock().date())
+        if errors:
+            fresh = form_meta(draft, meta.channel, meta.thread)
+            client.views_update(
+                view_id=view_id, view=return_modal(draft, form, fresh, problem=" ".join(errors.values()))
+            )
+            return
+        started = start(ctx, client, draft, form, user, meta.channel, meta.thread)
+        case = finish(ctx, client, started.rma, started.status_ts)
+        done = f"✅ Return *{case.rma}* has its label: it is in the order's thread."
+        client.views_update(view_id=view_id, view=message_modal(TITLE, done))
+    except UserError as exc:
+        client.views_update(view_id=view_id, view=message_modal(TITLE, f"⚠️ {said(exc)}"))
+    except Exception:
+        log.exception("the return form's submission failed")
+        client.views_update(view_id=view_id, view=message_modal(TITLE, FAILED))
+
+
+# -- the steps, shared by the instant return, the form and Retry ------------------------------------------
+
+
+def start(
     ctx: BotContext, client: WebClient, draft: returns.ReturnDraft, form: returns.ReturnForm, user: str,
     channel: str, thread_ts: str,
-) -> returns.Case:  # fmt: skip
+) -> Started:  # fmt: skip
     """Open the case and show a working message in the thread; the label follows in `finish`."""
     opened = returns.open_case(ctx.services, draft, form, user, channel=channel, thread_ts=thread_ts)
     case = opened.case
     if not opened.created:
-        raise UserError(f"Return {case.rma} of {case.order_name} was already started by <@{case.requested_by}>.")
+        raise SaidInSlack(
+            f"Return {case.rma} of {escape(case.order_name)} was already started by <@{case.requested_by}>."
+        )
     status = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=working_text(case.order_name, user))
     returns.set_slack_status(ctx.services.db, case.rma, str(status["ts"]))
-    return finish(ctx, client, case.rma, str(status["ts"]))
+    return Started(case.rma, str(status["ts"]))
 
 
 def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str) -> returns.Case:
-    """Label, PDF into the thread, e-mail: each once, whatever is retried. The status message says how far."""
+    """Label, store, PDF into the thread, e-mail: each once, whatever is retried. The status message says how far."""
     case = returns.get_case(ctx.services.db, rma)
     try:
         case = returns.create_label(ctx.services, rma)
@@ -39,16 +190,17 @@ def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str) -> retu
     except UserError as exc:
         text, blocks = failed_message(case, exc.message)
         client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
-        raise
+        raise SaidInSlack(escape(exc.message)) from exc
     upload_label(ctx, client, case)
-    emailed_to = None
     if case.email_customer:
         try:
-            emailed_to = returns.email_label(ctx.services, rma)
+            returns.email_label(ctx.services, rma)
         except UserError as exc:
-            client.chat_postMessage(channel=case.slack_channel, thread_ts=case.slack_thread_ts, text=f"⚠️ {exc.message}")
-    text, blocks = label_message(case, emailed_to)
+            warn_in_thread(client, case, exc.message)
+    case = returns.get_case(ctx.services.db, rma)  # with the e-mail it went out in
+    text, blocks = label_message(case, ctx.services.clock())
     client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
+    return_lifecycle.mark_finished(ctx.services, rma)  # the scheduler need not finish it (see commands.reminders)
     return case
 
 
@@ -57,18 +209,93 @@ def upload_label(ctx: BotContext, client: WebClient, case: returns.Case) -> None
     assert case.label is not None
     label = case.label
 
-    def upload() -> dict:
+    def upload() -> str:
         response = client.files_upload_v2(
             channel=case.slack_channel, thread_ts=case.slack_thread_ts, content=label.pdf,
             filename=f"return-label-{case.rma}.pdf", title=f"Return label {case.rma} ({label.tracking_number})",
         )  # fmt: skip
-        return {"file": str((response.get("file") or {}).get("id", ""))}
+        return str((response.get("file") or {}).get("id", ""))
 
     try:
-        run_once(ctx.services.db, f"slack-file:{case.rma}:{label.id}", "slack_file", upload, now=ctx.services.clock)
-    except OperationInProgress:
-        log.info("label of %s is being uploaded by another worker", case.rma)
+        if not returns.share_label_once(ctx.services, case, upload):
+            log.info("label of %s is being uploaded by another worker", case.rma)
     except SlackApiError as exc:
         raise UserError(
             f"The label of {case.rma} was made, but Slack refused the file ({exc.response.get('error')})."
         ) from exc
+
+
+# -- the buttons on the label's message ------------------------------------------------------------
+
+
+def email_again(ctx: BotContext, client: WebClient, rma: str, press: str, clicked: Clicked | None = None) -> None:
+    """ "E-mail label to customer": sent again on every press (the press's id is its key)."""
+    returns.email_label(ctx.services, rma, press=press)
+    update_status(client, returns.get_case(ctx.services.db, rma), clicked, now=ctx.services.clock())
+
+
+def open_email_form(ctx: BotContext, client: WebClient, trigger_id: str, rma: str) -> None:
+    case = returns.get_case(ctx.services.db, rma)
+    client.views_open(trigger_id=trigger_id, view=email_modal(case, EmailFormMeta(rma=case.rma)))
+
+
+def email_elsewhere(ctx: BotContext, client: WebClient, view_id: str, rma: str, address: str) -> None:
+    """The label to the address typed into the form, once per submission of the form."""
+    try:
+        sent = returns.email_label(ctx.services, rma, to=address, press=f"view-{view_id}")
+        update_status(client, returns.get_case(ctx.services.db, rma), now=ctx.services.clock())
+        text = f"✅ The label of *{escape(rma)}* was sent to {escape(sent.to)}."
+    except UserError as exc:
+        text = f"⚠️ {said(exc)}"
+    client.views_update(view_id=view_id, view=message_modal("E-mail label", text))
+
+
+def void(ctx: BotContext, client: WebClient, rma: str, user: str, clicked: Clicked | None = None) -> None:
+    voided = returns.void_label(ctx.services, rma, user)
+    update_status(client, voided.case, clicked, now=ctx.services.clock())
+    if voided.told.problem:
+        warn_in_thread(client, voided.case, voided.told.problem)
+
+
+Clicked = tuple[str, str]  # (channel, ts) of the message a button was pressed on
+
+
+def update_status(client: WebClient, case: returns.Case, clicked: Clicked | None = None, *, now: datetime) -> None:
+    """Rebuild the case's message in the thread from the database (any agent's click shows the same), and the
+    copy the button was pressed on when that is another one (a card posted again from `/returns`)."""
+    text, blocks = label_message(case, now)
+    places = {(case.slack_channel, case.slack_status_ts), clicked or ("", "")}
+    for channel, ts in sorted(places):
+        if channel and ts:
+            client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+
+def warn_in_thread(client: WebClient, case: returns.Case, message: str) -> None:
+    client.chat_postMessage(channel=case.slack_channel, thread_ts=case.slack_thread_ts, text=f"⚠️ {escape(message)}")
+
+
+# -- cards and lists -------------------------------------------------------------------------------
+
+
+def post_card(ctx: BotContext, client: WebClient, respond: Respond, channel: str, user: str, order_id: str) -> None:
+    """A fresh card with its returns' messages in its thread, so their buttons (e-mail, void) come along."""
+    order = lookup.get_order(ctx.services, order_id)
+    card_ts = post_order_card(ctx, client, respond, channel, user, order)
+    if card_ts is None:
+        return
+    for listed in returns.cases_for_order(ctx.services.db, order.ref.id):
+        case = returns.get_case(ctx.services.db, listed.rma)
+        if case.label is not None:
+            text, blocks = label_message(case, ctx.services.clock())
+        elif case.error:
+            text, blocks = failed_message(case, case.error)
+        else:
+            continue  # cancelled, or its label is still being made
+        client.chat_postMessage(channel=channel, thread_ts=card_ts, text=text, blocks=blocks)
+
+
+def show_returns(ctx: BotContext, respond: Respond, which: str, user: str) -> None:
+    cases = returns.list_cases(ctx.services, which, user, ctx.overdue_days)
+    title = LIST_TITLES[which].format(days=ctx.overdue_days)
+    text, blocks = returns_list(cases, title, ctx.services.clock().date())
+    respond(text=text, blocks=blocks, response_type="ephemeral")

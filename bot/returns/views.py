@@ -1,214 +1,106 @@
-"""Block Kit for returns: the return modal, the thread messages, and the list of open returns."""
+"""Block Kit for returns in the channel: the thread messages about a label, and the list of open returns.
+
+Everything the customer or the shop wrote (names, order names, tracking numbers, reasons from a carrier) is
+escaped before it reaches mrkdwn, and a tracking URL becomes a link only when it is http(s).
+"""
 
 from __future__ import annotations
 
-import json
-from datetime import date
+import re
+from datetime import date as day
+from datetime import datetime
 
-from bot.common.blocks import context, escape, plain, section
-from bot.common.ids import ActionId, BlockId, CallbackId, item_block_id
-from commands.returns import REASONS, Case, ReturnDraft, ReturnForm
+from bot.common.blocks import Block, context, date, escape, link, plain, section
+from bot.common.ids import ActionId, BlockId
+from bot.returns.modals import DELIVERY_LABELS
+from commands.return_lifecycle import case_state_text
+from commands.returns import Case, SentEmail
+from domain.vocabulary import LabelStatus, ReturnStatus
 
-DELIVERY_LABELS = {"drop_off": "Drop-off at a parcel point", "pickup": "Pickup from the customer"}
-MAX_MODAL_ITEMS = 20  # 3 blocks each, within the 100 blocks of a modal beside the other fields
+# message_modal: for the refunds; who: for bot.lifecycle
 
-
-def _option(value: str, label: str) -> dict:
-    return {"text": plain(label, 75), "value": value}
-
-
-def _text_input(block_id: str, label: str, value: str, *, optional: bool = False, hint: str = "") -> dict:
-    element = {"type": "plain_text_input", "action_id": ActionId.RETURN_FIELD, "max_length": 200}
-    if value:
-        element["initial_value"] = value
-    block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
-def return_modal(draft: ReturnDraft, form: ReturnForm, metadata: dict) -> dict:
-    order = draft.order
-    blocks: list[dict] = [
-        section(
-            f"*Return from* {escape(order.customer_name or order.email)} *to* {escape(draft.receiver.name)}\n"
-            f"Order {escape(order.name)}: choose what comes back and how. Everything can be changed."
-        )
-    ]
-    for index, item in enumerate(draft.items[:MAX_MODAL_ITEMS]):
-        quantities = [_option(str(n), f"{n} of {item.quantity}") for n in range(item.quantity + 1)]
-        chosen = form.quantities.get(item.line_item_id, 0)
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": item_block_id(index, "qty"),
-                "label": plain(f"{item.name}" + (f" ({item.sku})" if item.sku else ""), 2000),
-                "element": {
-                    "type": "static_select",
-                    "action_id": ActionId.RETURN_ITEM_QUANTITY,
-                    "options": quantities,
-                    "initial_option": quantities[min(chosen, item.quantity)],
-                },
-            }
-        )
-        reasons = [_option(k, v) for k, v in REASONS.items()]
-        reason = form.reasons.get(item.line_item_id, "unwanted")
-        blocks.append(
-            {
-                "type": "input",
-                "block_id": item_block_id(index, "reason"),
-                "label": plain("Reason", 2000),
-                "element": {
-                    "type": "static_select",
-                    "action_id": ActionId.RETURN_ITEM_REASON,
-                    "options": reasons,
-                    "initial_option": next(o for o in reasons if o["value"] == reason),
-                },
-            }
-        )
-    sender = form.sender
-    blocks += [
-        {"type": "divider"},
-        section("*From the customer's address*"),
-        _text_input(BlockId.R_NAME, "Name", sender.name),
-        _text_input(BlockId.R_STREET, "Street address", " ".join(p for p in (sender.address1, sender.address2) if p)),
-        _text_input(BlockId.R_ZIP, "Postcode", sender.zip),
-        _text_input(BlockId.R_CITY, "City", sender.city),
-        _text_input(BlockId.R_COUNTRY, "Country code", sender.country, hint="Two letters, e.g. FI, SE, LV"),
-        _text_input(BlockId.R_WEIGHT, "Parcel weight, kg", f"{form.weight_grams / 1000:g}"),
-        {
-            "type": "input",
-            "block_id": BlockId.R_DELIVERY,
-            "label": plain("Delivery", 2000),
-            "element": {
-                "type": "radio_buttons",
-                "action_id": ActionId.RETURN_FIELD,
-                "options": [_option(k, v) for k, v in DELIVERY_LABELS.items()],
-                "initial_option": _option(form.delivery, DELIVERY_LABELS[form.delivery]),
-            },
-        },
-        {
-            "type": "input",
-            "block_id": BlockId.R_PICKUP_DATE,
-            "optional": True,
-            "label": plain("Pickup date (pickup only)", 2000),
-            "element": {"type": "datepicker", "action_id": ActionId.RETURN_FIELD}
-            | ({"initial_date": form.pickup_date.isoformat()} if form.pickup_date else {}),
-        },
-        _text_input(
-            BlockId.R_PICKUP_PHONE,
-            "Phone for the pickup (pickup only)",
-            form.pickup_phone or order.phone,
-            optional=True,
-        ),
-    ]
-    email_option = _option("yes", f"E-mail the label to {order.email}" if order.email else "E-mail the label")
-    email_element: dict = {"type": "checkboxes", "action_id": ActionId.RETURN_FIELD, "options": [email_option]}
-    if form.email_customer:
-        email_element["initial_options"] = [email_option]
-    blocks.append(
-        {"type": "input", "block_id": BlockId.R_EMAIL, "optional": True, "label": plain("E-mail", 2000),
-         "element": email_element}
-    )  # fmt: skip
-    return {
-        "type": "modal",
-        "callback_id": CallbackId.RETURN_MODAL,
-        "title": plain(f"Return {order.name}", 24),
-        "submit": plain("Create label", 24),
-        "close": plain("Cancel", 24),
-        "private_metadata": json.dumps(metadata, separators=(",", ":")),
-        "blocks": blocks,
-    }
-
-
-def message_modal(title: str, text: str) -> dict:
-    """A modal with only a message: loading, working, done or failed."""
-    return {"type": "modal", "title": plain(title, 24), "close": plain("Close", 24), "blocks": [section(text)]}
+MAX_LISTED = 40
+_SLACK_USER = re.compile(r"[UW][A-Z0-9]{2,}")
+_SOURCES = {"carrier": "the carrier's tracking (delivered)", "shopify": "Shopify's admin", "": "someone"}
+MAX_LIST_BLOCKS = 50  # a message's limit: a row is one block, and one more when it has "Mark received"
+RECEIVABLE = (ReturnStatus.LABEL_CREATED, ReturnStatus.IN_TRANSIT)  # the parcel is on its way back
 
 
 def working_text(order_name: str, who: str) -> str:
-    return f"⏳ Creating a return label for {order_name}… (started by <@{who}>)"
+    return f"⏳ Creating a return label for {escape(order_name)}… (started by <@{who}>)"
 
 
-def _facts(case: Case) -> str:
-    items = ", ".join(f"{i['quantity']} × {escape(i['name'])}" for i in case.items)
-    delivery = DELIVERY_LABELS.get(case.delivery, case.delivery)
-    if case.pickup_date:
-        delivery += f" on {case.pickup_date:%Y-%m-%d}"
-    return f"*Items:* {items}\n*Delivery:* {delivery}"
+def who(actor: str) -> str:
+    """Who did something to a return: a person as a mention; the scheduler's sources (the carrier's tracking,
+    Shopify's admin) in words."""
+    if _SLACK_USER.fullmatch(actor or ""):
+        return f"<@{actor}>"
+    return _SOURCES.get(actor or "", escape(actor))
 
 
-def label_message(case: Case, emailed_to: str | None = None) -> tuple[str, list[dict]]:
-    """The thread's message about a return that has its label."""
-    assert case.label is not None
+def label_message(case: Case, now: datetime) -> tuple[str, list[Block]]:
+    """The thread's message about a return that has (or had) its label, with its state and age as of `now`."""
     label = case.label
-    voided = label.status == "voided" or case.status == "cancelled"
+    voided = case.status == ReturnStatus.CANCELLED or (label is not None and label.status == LabelStatus.VOIDED)
     head = f"↩️ Return *{case.rma}* for {escape(case.order_name)}" + (" — *label voided*" if voided else "")
-    text = (
-        f"{head}\n*Tracking:* <{label.tracking_url}|{escape(label.tracking_number)}> ({escape(label.service)})\n"
-        + _facts(case)
+    tracking = (
+        f"*Tracking:* {_tracking(label.tracking_number, label.tracking_url)} ({escape(label.service)})\n"
+        if label is not None
+        else ""
     )
+    state = f"*State:* {escape(case_state_text(case, now))} (since {date(case.created_at)})\n"
+    text = f"{head}\n{state}{tracking}" + _facts(case)
     blocks = [section(text, BlockId.RETURN_STATUS)]
-    notes = [f"Requested by <@{case.requested_by}>"]
-    if emailed_to:
-        notes.append(f"label e-mailed to {escape(emailed_to)}")
+    notes = [f"Requested by <@{case.requested_by}>", *_email_notes(label.emails if label else ())]
+    if label is not None and label.void_notices:
+        told = ", ".join(dict.fromkeys(escape(n.to) for n in label.void_notices))
+        notes.append(f"told {told} by e-mail not to use it")
+    if case.received_at is not None:
+        notes.append(f"received {date(case.received_at)} by {who(case.received_by)}")
     blocks.append(context(" · ".join(notes)))
-    if not voided:
-        buttons = []
+    if label is not None and case.status in RECEIVABLE and not voided:
+        buttons: list[Block] = [_button(ActionId.RETURN_RECEIVE, "Mark received", case.rma) | {"style": "primary"}]
         if case.customer_email:
-            buttons.append(
-                {"type": "button", "action_id": ActionId.RETURN_EMAIL, "text": plain("E-mail label to customer", 75),
-                 "value": case.rma}
-            )  # fmt: skip
-        if label.status == "created":
-            buttons.append(
-                {
-                    "type": "button", "action_id": ActionId.RETURN_VOID, "text": plain("Void label", 75),
-                    "value": case.rma, "style": "danger",
-                    "confirm": {"title": plain("Void this label?", 100),
-                                "text": plain(f"The customer can no longer use the label of {case.rma}.", 300),
-                                "confirm": plain("Void label", 30), "deny": plain("Keep it", 30)},
-                }
-            )  # fmt: skip
-        if buttons:
-            blocks.append({"type": "actions", "block_id": BlockId.RETURN_ACTIONS, "elements": buttons})
-    return f"Return {case.rma} for {case.order_name}: tracking {label.tracking_number}", blocks
+            buttons.append(_button(ActionId.RETURN_EMAIL, "E-mail label to customer", case.rma))
+        buttons.append(_button(ActionId.RETURN_EMAIL_OTHER, "E-mail label to…", case.rma))
+        if label.status == LabelStatus.CREATED:
+            void = _button(ActionId.RETURN_VOID, "Void label", case.rma) | {
+                "style": "danger",
+                "confirm": {"title": plain("Void this label?", 100),
+                            "text": plain(f"The customer can no longer use the label of {case.rma}.", 300),
+                            "confirm": plain("Void label", 30), "deny": plain("Keep it", 30)},
+            }  # fmt: skip
+            buttons.append(void)
+        blocks.append({"type": "actions", "block_id": BlockId.RETURN_ACTIONS, "elements": buttons})
+    summary = f"Return {case.rma} for {escape(case.order_name)}: {escape(case_state_text(case, now))}"
+    return summary + (" (label voided)" if voided else ""), blocks
 
 
-def failed_message(case: Case, reason: str) -> tuple[str, list[dict]]:
-    text = f"⚠️ The label for return *{case.rma}* ({escape(case.order_name)}) was not made: {escape(reason)}"
+def failed_message(case: Case, reason: str) -> tuple[str, list[Block]]:
+    what = f"The label for return *{case.rma}* ({escape(case.order_name)}) was not made: {escape(reason)}"
     blocks = [
-        section(text, BlockId.RETURN_STATUS),
+        section(f"⚠️ {what}", BlockId.RETURN_STATUS),
         {
             "type": "actions",
             "block_id": BlockId.RETURN_ACTIONS,
-            "elements": [
-                {
-                    "type": "button",
-                    "action_id": ActionId.RETURN_RETRY,
-                    "text": plain("Retry", 75),
-                    "value": case.rma,
-                    "style": "primary",
-                }
-            ],
+            "elements": [_button(ActionId.RETURN_RETRY, "Retry", case.rma) | {"style": "primary"}],
         },
     ]
-    return f"The label for {case.rma} was not made: {reason}", blocks
+    return f"The label for {case.rma} was not made: {escape(reason)}", blocks
 
 
-def returns_list(cases: list[Case], title: str, today: date) -> tuple[str, list[dict]]:
+def returns_list(cases: list[Case], title: str, today: day) -> tuple[str, list[Block]]:
     if not cases:
-        return f"No {title}.", [section(f"No {escape(title)}.")]
+        return f"No {escape(title)}.", [section(f"No {escape(title)}.")]
     blocks = [section(f"*{escape(title.capitalize())}* — newest first")]
-    for index, case in enumerate(cases[:40]):
+    listed = 0
+    for index, case in enumerate(cases[:MAX_LISTED]):
+        receive = case.label is not None and case.status in RECEIVABLE
+        if len(blocks) + 1 + receive > MAX_LIST_BLOCKS - 1:  # room for the "…and more" line
+            break
+        listed += 1
         age = (today - case.created_at.date()).days
-        tracking = f" · `{case.label.tracking_number}`" if case.label else ""
+        tracking = f" · `{escape(case.label.tracking_number)}`" if case.label else ""
         blocks.append(
             {
                 "type": "section",
@@ -218,14 +110,43 @@ def returns_list(cases: list[Case], title: str, today: date) -> tuple[str, list[
                     "text": f"*{case.rma}* · {escape(case.order_name)} · {case.status.replace('_', ' ')} · "
                     f"{age} day{'s' if age != 1 else ''} old{tracking}",
                 },
-                "accessory": {
-                    "type": "button",
-                    "action_id": ActionId.SHOW_ORDER,
-                    "text": plain(f"Show {case.order_name}", 75),
-                    "value": case.order_id,
-                },
+                "accessory": _button(ActionId.SHOW_ORDER, f"Show {case.order_name}", case.order_id),
             }
         )
-    if len(cases) > 40:
-        blocks.append(context(f"…and {len(cases) - 40} more."))
-    return f"{len(cases)} {title}", blocks
+        if receive:  # a section holds one button: the warehouse's goes below the row
+            mark = _button(ActionId.RETURN_RECEIVE, f"Mark {case.rma} received", case.rma)
+            blocks.append({"type": "actions", "block_id": f"return_{index}_actions", "elements": [mark]})
+    if len(cases) > listed:
+        blocks.append(context(f"…and {len(cases) - listed} more."))
+    return f"{len(cases)} {escape(title)}", blocks
+
+
+def _facts(case: Case) -> str:
+    items = ", ".join(f"{i['quantity']} × {escape(str(i['name']))}" for i in case.items)
+    delivery = DELIVERY_LABELS.get(case.delivery, case.delivery)
+    if case.pickup_date:
+        delivery += f" on {case.pickup_date:%Y-%m-%d}"
+    return f"*Items:* {items}\n*Delivery:* {delivery}"
+
+
+def _tracking(number: str, url: str) -> str:
+    """The number as a link when the carrier gave an http(s) URL, else as code; neither can carry markup."""
+    linked = link(url, number) if url else ""
+    return linked if linked.startswith("<") else f"`{escape(number)}`"
+
+
+def _email_notes(emails: tuple[SentEmail, ...]) -> list[str]:
+    """The first e-mail, and the last time it was sent again (and where, when elsewhere)."""
+    if not emails:
+        return []
+    first, *later = emails
+    notes = [f"label e-mailed to {escape(first.to)}"]
+    if later:
+        last = later[-1]
+        times = f"sent again {len(later)} times, last at" if len(later) > 1 else "sent again at"
+        notes.append(f"{times} {date(last.at)}" + (f" to {escape(last.to)}" if last.to != first.to else ""))
+    return notes
+
+
+def _button(action_id: str, text: str, value: str) -> Block:
+    return {"type": "button", "action_id": action_id, "text": plain(text, 75), "value": value}

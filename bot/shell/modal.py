@@ -1,4 +1,4 @@
-"""Modals in the terminal: each input asked in turn (Enter keeps the prefilled value), then submitted."""
+"""Modals in the terminal: each input asked in turn (Enter keeps the prefilled value, - clears it), then submitted."""
 
 from __future__ import annotations
 
@@ -6,7 +6,14 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from bot.shell.render import render_message
-from bot.shell.standin import initial_values, interactive_form, state_value, view_submission_payload
+from bot.shell.standin import (
+    BlockKitError,
+    initial_values,
+    interactive_form,
+    state_value,
+    validate_submission_ack,
+    view_submission_payload,
+)
 
 if TYPE_CHECKING:
     from bot.shell.session import Shell
@@ -39,7 +46,7 @@ class ModalDriver:
             self._print([b for b in view.get("blocks", []) if b.get("type") != "input"])
             say("└─")
             return False
-        say("│ Enter keeps the value in [brackets]; type cancel to close the modal.")
+        say("│ Enter keeps the value in [brackets], - clears it; type cancel to close the modal.")
         try:
             return self._fill_and_submit(view, inputs)
         except Cancelled:
@@ -59,6 +66,11 @@ class ModalDriver:
             payload = view_submission_payload(self.user_id, view, values)
             response = self.shell.dispatch(interactive_form(payload))
             reply = json.loads(response.body) if response.body else {}
+            try:
+                validate_submission_ack(reply, payload["view"])
+            except BlockKitError as exc:  # Slack would show "We had some trouble connecting" in the modal
+                self.shell.say(f"└─ ✖ Slack would refuse the bot's answer to this form: {exc}")
+                return True
             if reply.get("response_action") != "errors":
                 break
             errors: dict[str, str] = reply.get("errors", {})
@@ -78,7 +90,7 @@ class ModalDriver:
     def _label(self, inputs: list[dict[str, Any]], block_id: str) -> str:
         for b in inputs:
             if b.get("block_id") == block_id:
-                return b["label"]["text"]
+                return str(b["label"]["text"])
         return block_id
 
     def _ask(self, block: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]]) -> None:
@@ -88,40 +100,64 @@ class ModalDriver:
         label = block["label"]["text"] + ("" if not block.get("optional") else " (optional)")
         if block.get("hint"):
             self.shell.say(f"│ {block['hint']['text']}")
+        optional = bool(block.get("optional"))
         if kind in _ONE_OF or kind in _MANY_OF:
-            value = self._ask_options(label, element, entry, many=kind in _MANY_OF)
+            value = self._ask_options(label, element, entry, many=kind in _MANY_OF, optional=optional)
         elif kind in _TEXT:
             current = next((v for k, v in entry.items() if k != "type"), None) or ""
-            answer = self._read(f"│ {label} [{current}]: ")
-            value = current if answer == "" else answer
-            value = value or None
+            value = self._ask_text(label, current, optional=optional)
         else:
             return  # an element the terminal cannot edit keeps its initial value
         values[block["block_id"]][element["action_id"]] = state_value(element, value)
 
-    def _ask_options(self, label: str, element: dict[str, Any], entry: dict[str, Any], *, many: bool) -> Any:
+    def _ask_text(self, label: str, current: str, *, optional: bool) -> str | None:
+        while True:
+            answer = self._read(f"│ {label} [{current}]: ")
+            if answer == "-":
+                if optional:
+                    return None
+                self.shell.say("│ ✖ this field is required: type a value, or Enter to keep it")
+                continue
+            return (current if answer == "" else answer) or None
+
+    def _ask_options(
+        self, label: str, element: dict[str, Any], entry: dict[str, Any], *, many: bool, optional: bool
+    ) -> Any:
         options = element.get("options") or [o for g in element.get("option_groups", []) for o in g["options"]]
         chosen = entry.get("selected_options") if many else entry.get("selected_option")
         chosen_values = {o["value"] for o in (chosen or [])} if many else {chosen["value"]} if chosen else set()
+        keys = option_keys(options)
         self.shell.say(f"│ {label}:")
-        for i, option in enumerate(options, 1):
+        for key, option in zip(keys, options, strict=True):
             mark = "x" if option["value"] in chosen_values else " "
-            self.shell.say(f"│   {i}) [{mark}] {option['text']['text']}")
-        hint = "numbers separated by commas, - for none" if many else "a number"
+            self.shell.say(f"│   {key}) [{mark}] {option['text']['text']}")
+        can_clear = many or optional
+        hint = "numbers separated by commas" if many else "a number"
+        clear = ", or - for none" if can_clear else ""
+        by_key = dict(zip(keys, options, strict=True))
         while True:
-            answer = self._read(f"│ {label} ({hint}): ")
+            answer = self._read(f"│ {label} ({hint}{clear}): ")
             if answer == "":
                 return sorted(chosen_values) if many else next(iter(chosen_values), None)
-            if many and answer == "-":
-                return []
+            if can_clear and answer == "-":
+                return [] if many else None
             picks = [p.strip() for p in answer.split(",")] if many else [answer]
-            if all(p.isdigit() and 1 <= int(p) <= len(options) for p in picks):
-                selected = [options[int(p) - 1]["value"] for p in picks]
+            if all(p in by_key for p in picks):
+                selected = [by_key[p]["value"] for p in picks]
                 return selected if many else selected[0]
-            self.shell.say(f"│ ✖ type {hint} from the list")
+            self.shell.say(f"│ ✖ type {hint} from the list{clear}")
 
     def _read(self, prompt: str) -> str:
         answer = self.shell.read(prompt)
         if answer is None or answer.strip().lower() == "cancel":
             raise Cancelled
         return answer.strip()
+
+
+def option_keys(options: list[dict[str, Any]]) -> list[str]:
+    """What the person types for each option. A quantity list ("0 of 3" … "3 of 3", values 0…3) is answered
+    with the quantity itself, so typing 1 means one piece; other lists are numbered from 1."""
+    values = [str(o.get("value", "")) for o in options]
+    if all(v.isascii() and v.isdigit() and v == str(int(v)) for v in values) and len(set(values)) == len(values):
+        return values
+    return [str(i) for i in range(1, len(options) + 1)]

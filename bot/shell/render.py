@@ -21,10 +21,10 @@ class Clickable:
     """One thing the person can press: a button, or one option of an overflow menu."""
 
     label: str
-    message: dict  # the message the element lives in (ts, blocks, channel, ephemeral flag)
+    message: dict[str, Any]  # the message the element lives in (ts, blocks, channel, ephemeral flag)
     block_id: str
-    element: dict
-    option: dict | None = None
+    element: dict[str, Any]
+    option: dict[str, Any] | None = None
 
 
 @dataclass
@@ -45,13 +45,13 @@ def mrkdwn(text: str, users: dict[str, str] | None = None, *, bold: bool = False
     return html.unescape(text)
 
 
-def _text(obj: dict | None, users: dict[str, str], bold: bool) -> str:
+def _text(obj: dict[str, Any] | None, users: dict[str, str], bold: bool) -> str:
     if not obj:
         return ""
     return mrkdwn(obj.get("text", ""), users, bold=bold) if obj.get("type") == "mrkdwn" else obj.get("text", "")
 
 
-def render_message(message: dict, *, users: dict[str, str], number_from: int, bold: bool = False) -> Rendered:
+def render_message(message: dict[str, Any], *, users: dict[str, str], number_from: int, bold: bool = False) -> Rendered:
     out = Rendered()
     blocks: list[dict[str, Any]] = message.get("blocks") or []
     if not blocks:
@@ -81,7 +81,7 @@ def render_message(message: dict, *, users: dict[str, str], number_from: int, bo
     return out
 
 
-def _element(out: Rendered, message: dict, block_id: str, element: dict, number_from: int) -> None:
+def _element(out: Rendered, message: dict[str, Any], block_id: str, element: dict[str, Any], number_from: int) -> None:
     if element.get("type") == "button":
         label = element["text"]["text"]
         number = number_from + len(out.clickables)

@@ -7,8 +7,9 @@ numbered buttons; modals are filled in field by field; uploaded files are saved 
 from __future__ import annotations
 
 import json
+import logging
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,7 +22,17 @@ from bot.common.context import BotContext
 from bot.common.worker import WorkerPool
 from bot.shell.modal import ModalDriver
 from bot.shell.render import Clickable, mrkdwn, render_message
-from bot.shell.standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
+from bot.shell.standin import (
+    FakeSlack,
+    app_home_opened_body,
+    block_actions_payload,
+    home_block_actions_payload,
+    interactive_form,
+    signed_headers,
+    slash_command_form,
+)
+from bot.shell.ticking import USAGE as TICK_USAGE
+from bot.shell.ticking import Ticker, describe, parse_step, with_shell_channels
 from commands.services import Services
 
 USER_ID = "U0SHELL01"
@@ -42,6 +53,9 @@ Type what you would type in Slack, for example:
   /returns              open returns
   /refund #1001 [25.00] ask for a refund; a team lead approves it in #approvals
   as lead / as agent    be the team lead (who approves refunds) or the agent again
+  home                  open the bot's Home tab: your open returns (for the lead: refunds to approve)
+  tick                  run the scheduler once: reminders, escalations, expiry, the daily digest
+  tick +15d             move the clock 15 days on first (also +7d, +2h, +30m), then tick
   1                     press button [1] of the last message
   help                  this text
   quit                  leave (Ctrl-D works too)"""
@@ -52,11 +66,27 @@ def run_shell(ctx: BotContext, stdin: TextIO, stdout: TextIO) -> int:
     users = {USER_ID: {"name": USER_NAME, "real_name": "Support Agent"}, LEAD_ID: {"name": LEAD_NAME}}
     with FakeSlack(users=users) as fake:
         secret = secrets.token_hex(16)
-        app = create_app(_with_shell_approvals(ctx), make_client("xoxb-shell", fake.url), secret)
-        shell = Shell(app, fake, ctx.worker, secret, stdout, interactive=stdin.isatty())
-        shell.greet(ctx.services)
-        shell.run(_lines(stdin, stdout, shell.prompt, interactive=stdin.isatty()))
+        client = make_client("xoxb-shell", fake.url)
+        ctx = _with_shell_approvals(ctx)
+        with_shell_channels(ctx.services, escalations=ctx.refunds.approvals_channel, digests=CHANNEL_ID)
+        app = create_app(ctx, client, secret)
+        shell = Shell(app, fake, ctx.worker, secret, stdout, interactive=stdin.isatty(), ticker=Ticker(ctx, client))
+        quiet = _UnhandledRequests()
+        app.logger.addFilter(quiet)
+        try:
+            shell.greet(ctx.services)
+            shell.run(_lines(stdin, stdout, shell.prompt, interactive=stdin.isatty()))
+        finally:
+            app.logger.removeFilter(quiet)
     return 0
+
+
+class _UnhandledRequests(logging.Filter):
+    """Bolt warns about a request no listener took, with a code suggestion meant for developers; in the shell
+    that request is a mistyped command, which the shell answers in one line itself."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Unhandled request")
 
 
 def _with_shell_approvals(ctx: BotContext) -> BotContext:
@@ -78,8 +108,12 @@ def _lines(stdin: TextIO, stdout: TextIO, prompt: Callable[[], str], *, interact
 
 
 class Shell:
-    def __init__(self, app: App, fake: FakeSlack, worker: WorkerPool, secret: str, out: TextIO, *, interactive: bool):
+    def __init__(
+        self, app: App, fake: FakeSlack, worker: WorkerPool, secret: str, out: TextIO, *, interactive: bool,
+        ticker: Ticker | None = None,
+    ) -> None:  # fmt: skip
         self.app = app
+        self.ticker = ticker
         self.fake = fake
         self.worker = worker
         self.secret = secret
@@ -114,6 +148,10 @@ class Shell:
             self.say(HELP)
         elif text in ("as lead", "as agent"):
             self.become(LEAD_ID if text == "as lead" else USER_ID)
+        elif text == "home":
+            self.open_home()
+        elif text.split()[0] == "tick":
+            self.tick(text)
         elif text.startswith("/"):
             command, _, arg = text.partition(" ")
             self.slash(command, arg.strip())
@@ -155,12 +193,33 @@ class Shell:
         self.show_ack(response)
         self.settle()
 
+    def open_home(self) -> None:
+        """What Slack sends when the person opens the app's Home tab."""
+        self.show_ack(self.dispatch(app_home_opened_body(self.user_id, view=self.fake.home(self.user_id))))
+        self.settle()
+
+    def tick(self, text: str) -> None:
+        step = parse_step(text)
+        if step is None or self.ticker is None:
+            self.say(TICK_USAGE)
+            return
+        now, report = self.ticker.run(step)
+        self.say(f"⏱ tick at {now:%a %Y-%m-%d %H:%M %Z}: {describe(report)}.\n")
+        self.settle()
+
     def click(self, number: int) -> None:
         if not 1 <= number <= len(self.buttons):
             self.say(f"There is no button [{number}] on screen." if self.buttons else "There are no buttons on screen.")
             return
         chosen = self.buttons[number - 1]
         message = chosen.message
+        if message.get("_home"):  # a button on the Home tab: no channel, no message, no response_url
+            home = home_block_actions_payload(
+                self.user_id, message["_home"], chosen.element, block_id=chosen.block_id, user_name=self.user_name
+            )
+            self.show_ack(self.dispatch(interactive_form(home)))
+            self.settle()
+            return
         ephemeral = bool(message.get("_ephemeral"))
         channel = message.get("channel") or CHANNEL_ID  # the card's channel, or the approvals channel
         url = self.fake.response_url(
@@ -174,7 +233,7 @@ class Shell:
         self.settle()
 
     def dispatch(self, body: str) -> BoltResponse:
-        headers = {k.lower(): [v] for k, v in signed_headers(self.secret, body).items()}
+        headers: dict[str, str | Sequence[str]] = {k.lower(): [v] for k, v in signed_headers(self.secret, body).items()}
         return self.app.dispatch(BoltRequest(body=body, headers=headers))
 
     def show_ack(self, response: BoltResponse) -> None:
@@ -227,6 +286,11 @@ class Shell:
                 self.save_files()
             case "views.open" | "views.push" | "views.update":
                 return self.modals.show(method, response.get("view") or {})
+            case "views.publish":
+                view = response.get("view") or {}
+                whose = self.users.get(str(args.get("user_id")), str(args.get("user_id")))
+                home = {"text": "", "blocks": view.get("blocks", []), "_home": view}
+                self.show_message(home, f"Home tab of @{whose}")
         return False
 
     def show_response(self, args: dict[str, Any]) -> None:

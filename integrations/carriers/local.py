@@ -5,6 +5,10 @@ Multi-instance safe by construction: it keeps no state. Tracking numbers come fr
 which the caller backs with a database sequence or unique row id (see labels.tracking), and the label
 status (created / voided / …) lives in the bot's own Label records, not here.
 
+Tracking: no carrier scans local labels, so the scans are the warehouse's own (`returnbot carrier-scan`, kept
+in the bot's database): `scans` answers with the newest for a tracking number, and without it the status is
+always UNKNOWN (the bot's own record is the status).
+
 The tracking URL points at `track.example.com`, a reserved placeholder domain (RFC 2606) that never
 resolves to anyone's site: there is no tracking service behind local labels. A deployment that has one
 passes `tracking_base_url`.
@@ -16,7 +20,7 @@ from collections.abc import Callable
 
 from domain.carrier import CarrierError, Label, ReturnShipmentRequest
 from domain.orders import Address
-from domain.vocabulary import LabelStatus
+from domain.vocabulary import Delivery, LabelStatus
 from integrations.labels import tracking
 from integrations.labels.render import render_label_pdf
 
@@ -39,6 +43,7 @@ class LocalCarrier:
         *,
         service_indicator: str = "RB",
         tracking_base_url: str = TRACKING_BASE_URL,
+        scans: Callable[[str], str] | None = None,
     ) -> None:
         country = country.strip().upper()
         # Fail at start-up on a bad configuration, not at the first label.
@@ -47,6 +52,7 @@ class LocalCarrier:
         self._country = country
         self._service_indicator = service_indicator
         self._tracking_base_url = tracking_base_url.rstrip("/") + "/"
+        self._scans = scans
 
     def tracking_url(self, tracking_number: str) -> str:
         return self._tracking_base_url + tracking_number
@@ -74,9 +80,12 @@ class LocalCarrier:
         self._own(tracking_number)
 
     def tracking_status(self, tracking_number: str) -> str:
-        """Always UNKNOWN: no carrier scans local labels, so the bot's own record is the status."""
-        self._own(tracking_number)
-        return LabelStatus.UNKNOWN
+        """What the warehouse's newest scan of the parcel says (`scans`); UNKNOWN before any, or without scans."""
+        number = self._own(tracking_number)
+        if self._scans is None:
+            return LabelStatus.UNKNOWN
+        status = self._scans(number)
+        return status if status in (LabelStatus.IN_TRANSIT, LabelStatus.DELIVERED) else LabelStatus.UNKNOWN
 
     def _own(self, tracking_number: str) -> str:
         number = tracking.normalize(tracking_number)
@@ -103,5 +112,6 @@ class LocalCarrier:
             )
         if not request.items:
             raise CarrierError("Choose at least one item to return.")
-        if request.pickup_date is not None and request.delivery == "pickup" and request.pickup_date < request.created:
+        pickup = request.delivery == Delivery.PICKUP
+        if pickup and request.pickup_date is not None and request.pickup_date < request.created:
             raise CarrierError(f"The pickup date {request.pickup_date.isoformat()} is in the past. Pick a later date.")

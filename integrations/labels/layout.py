@@ -79,7 +79,7 @@ def code128(
     callers leave ≥ 10 modules of white either side and print the text in the label's own font.
     """
     symbol = Code128(value, barWidth=1.0, barHeight=height, quiet=0, humanReadable=0)
-    modules = symbol.width  # with barWidth 1 the width is the module count; it also runs the encoder
+    modules: float = symbol.width  # with barWidth 1 the width is the module count; it also runs the encoder
     module = min(max_module, width / modules)
     if center:
         x += (width - modules * module) / 2

@@ -14,6 +14,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from domain.carrier import Parcel, ReturnShipmentRequest
 from domain.orders import Address
+from domain.vocabulary import Delivery
 from integrations.labels import qr
 from integrations.labels.layout import code128, draw_lines, fit
 from integrations.labels.typeface import BOLD, REGULAR
@@ -27,7 +28,7 @@ CAPTION = 6.5  # the small grey field names
 
 
 def service_line(request: ReturnShipmentRequest) -> str:
-    if request.delivery == "pickup" and request.pickup_date is not None:
+    if request.delivery == Delivery.PICKUP and request.pickup_date is not None:
         return f"Return — pickup {request.pickup_date.isoformat()}"
     return "Return — drop-off"
 
@@ -43,7 +44,7 @@ def sender_lines(request: ReturnShipmentRequest) -> list[str]:
     lines = request.sender.lines()
     # The driver needs a phone for a pickup; on a drop-off label it would only expose personal data.
     phone = request.pickup_phone or request.sender.phone
-    if request.delivery == "pickup" and phone:
+    if request.delivery == Delivery.PICKUP and phone:
         lines.append(f"Tel. {phone}")
     return lines
 

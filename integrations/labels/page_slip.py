@@ -15,12 +15,15 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from domain.carrier import ReturnItem, ReturnShipmentRequest
+from domain.vocabulary import Delivery
 from integrations.labels.layout import code128, fit, wrap
 from integrations.labels.texts import SlipTexts, format_date, reason_text, texts_for
 from integrations.labels.typeface import BOLD, REGULAR
 
+WIDTH: float
+HEIGHT: float
 WIDTH, HEIGHT = A6
-MARGIN = 6 * mm
+MARGIN: float = 6 * mm
 INNER = WIDTH - 2 * MARGIN
 BODY = 8.0
 SMALL = 7.0
@@ -31,7 +34,7 @@ BAR_HEIGHT = 9 * mm
 MAX_NAME_LINES = 4  # a product name longer than this is cut: one item must never outgrow a page
 # Fixed parts of every slip page, top and bottom; items fill what is left between them.
 HEADER = 24 + 4 * ROW + 7 + 9 * LEADING + 2  # title, four rows, rule, "Items returned"
-FOOTER = MARGIN + 10 + BAR_HEIGHT + 4 * mm  # the RMA barcode and its text
+FOOTER: float = MARGIN + 10 + BAR_HEIGHT + 4 * mm  # the RMA barcode and its text
 ITEM_GAP = 3
 
 
@@ -73,7 +76,7 @@ def _item_block(item: ReturnItem, texts: SlipTexts) -> _Block:
 
 def _how_block(request: ReturnShipmentRequest, texts: SlipTexts) -> _Block:
     steps = list(texts["pack"])
-    if request.delivery == "pickup" and request.pickup_date is not None:
+    if request.delivery == Delivery.PICKUP and request.pickup_date is not None:
         last = texts["pickup"].format(date=format_date(texts, request.pickup_date))
         phone = request.pickup_phone or request.sender.phone
         if phone:

@@ -16,6 +16,10 @@ Optional columns that Shopify does not export (add them to carry data Shopify ke
   spaces, which is how lookups compare it.
 - `Locale` — the customer's language, e.g. `fi` or `sv-SE`; customer e-mails are written in it.
 
+Into a database that holds the demo orders (seeded into an empty database so the bot has something to show),
+nothing else is imported: real and demo orders (with the demo's returns and refunds) would be mixed. Such an
+import is refused; import into a fresh database instead.
+
 The whole file is one transaction: any problem (a missing column, a bad number or date, a continuation
 row without its order's first row, ...) imports nothing and raises `ImportFailed`, whose message names
 the line (as a person counts them, the header is line 1) and the column. Importing is idempotent: an
@@ -35,6 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cache
 from operator import gt, itemgetter
 from pathlib import Path
 from typing import IO, Any, cast
@@ -47,7 +52,19 @@ from storage.db import Database
 from storage.models import AddressRow, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
 
 ImportSource = Path | str | IO[str] | IO[bytes] | Iterable[str]
+# progress(rows read, bytes of the file read so far); None for a stream, whose size is not known
 Progress = Callable[[int, int | None], None]
+
+# Written for this project (not a customer's data): 24 orders of a Nordic outdoor shop in Shopify's
+# export format, with the optional Tracking Number/Company/URL and Locale columns. seed.py puts them into
+# an empty database; the importer must recognise them to keep them apart from a shop's real orders.
+DEMO_ORDERS: Path = Path(__file__).with_name("demo_orders.csv")
+DEMO_IN_DATABASE = (
+    "this database holds the demo orders (#1001-#1024) that returnbot puts into an empty database, and "
+    "importing a real export into it would mix your orders with the demo's orders, returns and refunds. "
+    "Import into a fresh database: set DATABASE_URL to a new database (or delete the demo's SQLite file) "
+    "and run import-orders again before starting the bot"
+)
 
 REQUIRED_COLUMNS = (
     "Name",
@@ -138,9 +155,14 @@ def _plural(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def import_orders(db: Database, source: ImportSource, *, progress: Progress | None = None) -> ImportSummary:
-    """Import a Shopify orders export: a path, a text or binary stream, or an iterable of lines."""
-    with _open(source) as (lines, total_bytes), _cyclic_gc_paused():
+def import_orders(
+    db: Database, source: ImportSource, *, progress: Progress | None = None, alongside_demo: bool = False
+) -> ImportSummary:
+    """Import a Shopify orders export: a path, a text or binary stream, or an iterable of lines.
+
+    Refused (ImportFailed) when the database holds the demo orders and the file has other orders, unless
+    `alongside_demo` (tests that add orders beside the demo ones on purpose)."""
+    with _open(source) as (lines, bytes_read), _cyclic_gc_paused():
         reader = csv.reader(_without_nul(lines), strict=True)
         with _read_errors(reader):
             header, header_line = _read_header(reader)
@@ -149,8 +171,8 @@ def import_orders(db: Database, source: ImportSource, *, progress: Progress | No
                 conn = session.connection()
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
-                importer = _Importer(conn, columns)
-                importer.run(reader, header_line, progress, total_bytes)
+                importer = _Importer(conn, columns, refuse_beside_demo=not alongside_demo)
+                importer.run(reader, header_line, progress, bytes_read)
                 return importer.summary
 
 
@@ -172,7 +194,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _open(source: ImportSource) -> Iterator[tuple[Iterable[str], int | None]]:
+def _open(source: ImportSource) -> Iterator[tuple[Iterable[str], Callable[[], int] | None]]:
+    """The lines, and for a file how many of its bytes have been read so far (to within the read-ahead)."""
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         try:
@@ -180,7 +203,8 @@ def _open(source: ImportSource) -> Iterator[tuple[Iterable[str], int | None]]:
         except OSError as exc:
             raise ImportFailed(f"cannot read {path}: {exc.strerror or exc}") from exc
         with handle:
-            yield handle, os.fstat(handle.fileno()).st_size
+            # the text layer's own tell() is disabled while iterating; the byte buffer below it knows
+            yield handle, cast(IO[bytes], handle.buffer).tell
     elif isinstance(source, io.RawIOBase | io.BufferedIOBase) or "b" in str(getattr(source, "mode", "")):
         wrapper = io.TextIOWrapper(cast(IO[bytes], source), encoding="utf-8-sig", newline="")
         try:
@@ -189,6 +213,21 @@ def _open(source: ImportSource) -> Iterator[tuple[Iterable[str], int | None]]:
             wrapper.detach()  # the caller owns the stream: do not close it
     else:
         yield cast(Iterable[str], source), None
+
+
+@cache
+def _demo_fingerprints() -> dict[str, str]:
+    """Order name -> content hash of each demo order, as an import of the demo file stores them."""
+    with DEMO_ORDERS.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        columns = _Columns(*_read_header(reader))
+        digests: dict[str, Any] = {}
+        for raw in reader:
+            if any(cell.strip() for cell in raw):
+                name = columns.pad(raw)[columns.name].strip()
+                digest = digests.setdefault(name, hashlib.sha256(_FORMAT_VERSION))
+                _PendingOrder.add_to(digest, raw)
+    return {name: digest.hexdigest() for name, digest in digests.items()}
 
 
 def _without_nul(lines: Iterable[str]) -> Iterator[str]:
@@ -440,8 +479,13 @@ class _PendingOrder:
     digest: Any  # hashlib sha256 object
 
     def add(self, line: int, raw: list[str], padded: list[str]) -> None:
-        self.digest.update(("\x1f".join(raw) + "\x1e").encode())
+        self.add_to(self.digest, raw)
         self.rows.append((line, padded))
+
+    @staticmethod
+    def add_to(digest: Any, raw: list[str]) -> None:
+        """The content hash covers the cells as read: an order whose rows did not change is skipped."""
+        digest.update(("\x1f".join(raw) + "\x1e").encode())
 
 
 @dataclass(slots=True)
@@ -645,7 +689,7 @@ class _OrderParser:
 class _Importer:
     """Reads rows, groups them into orders, and writes them in batches, all in the caller's transaction."""
 
-    def __init__(self, conn: Connection, columns: _Columns) -> None:
+    def __init__(self, conn: Connection, columns: _Columns, *, refuse_beside_demo: bool = True) -> None:
         self.conn = conn
         self.c = columns
         self.parser = _OrderParser(columns, datetime.now(UTC))
@@ -656,6 +700,10 @@ class _Importer:
                 select(_ORDERS.c.name, _ORDERS.c.id, _ORDERS.c.content_hash)
             )
         }
+        demo = _demo_fingerprints()
+        holds_demo = any(demo.get(name) == content_hash for name, (_id, content_hash) in self.existing.items())
+        # only the demo's own orders may join them (seeding twice at once; re-importing the demo file)
+        self.only_demo = demo if holds_demo and refuse_beside_demo else None
         self.first_lines: dict[str, int] = {}  # order name -> the line its first row was on
         self.current: _PendingOrder | None = None
         self.batch: list[_ParsedOrder] = []
@@ -668,7 +716,9 @@ class _Importer:
         self.insert_addresses = _BulkInsert(conn, _ADDRESSES, with_id=False)
         self.insert_transactions = _BulkInsert(conn, _TRANSACTIONS, with_id=False)
 
-    def run(self, reader: Any, header_line: int, progress: Progress | None, total_bytes: int | None) -> None:
+    def run(
+        self, reader: Any, header_line: int, progress: Progress | None, bytes_read: Callable[[], int] | None
+    ) -> None:
         summary = self.summary
         previous_end = header_line
         with _name_index_filled_at_the_end(self.conn, self.order_ids):
@@ -681,12 +731,12 @@ class _Importer:
                 else:
                     self._take(line, raw)
                 if progress is not None and summary.rows % PROGRESS_EVERY == 0:
-                    progress(summary.rows, total_bytes)
+                    progress(summary.rows, bytes_read() if bytes_read else None)
             if self.current is not None:
                 self._finish(self.current)
             self._flush()
         if progress is not None:
-            progress(summary.rows, total_bytes)
+            progress(summary.rows, bytes_read() if bytes_read else None)
 
     def _take(self, line: int, raw: list[str]) -> None:
         row = self.c.pad(raw)
@@ -720,6 +770,8 @@ class _Importer:
 
     def _finish(self, pending: _PendingOrder) -> None:
         content_hash = pending.digest.hexdigest()
+        if self.only_demo is not None and self.only_demo.get(pending.name) != content_hash:
+            raise ImportFailed(DEMO_IN_DATABASE)
         known = self.existing.get(pending.name)
         if known is not None and known[1] == content_hash:
             self.summary.orders_unchanged += 1
@@ -852,7 +904,9 @@ class _BulkInsert:
             self.conn.exec_driver_sql(self.sql, params)
             return
         # psycopg's cursor on the connection (and so in the transaction) the import runs in
-        with self.conn.connection.driver_connection.cursor() as cursor, cursor.copy(self.sql) as copy:
+        driver = self.conn.connection.driver_connection
+        assert driver is not None, "an open connection has its driver's connection"
+        with driver.cursor() as cursor, cursor.copy(self.sql) as copy:
             for values in params:
                 copy.write_row(values)
 

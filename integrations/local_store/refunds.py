@@ -58,10 +58,15 @@ def refund_quote(db: Database, order_id: str, choice: RefundChoice) -> RefundQuo
 
 def _quote(order: OrderRow, choice: RefundChoice) -> RefundQuote:
     currency = order.currency
+    shipping_refundable = _shipping_refundable(order)
+    if choice.full:  # everything that is left, as Shopify's suggestFullRefund
+        choice = RefundChoice(
+            tuple(RefundLineChoice(str(li.id), _refundable(order, li)) for li in order.line_items),
+            shipping_refundable.amount,
+        )
     lines_amount = Money.zero(currency)
     for li, qty in _capped(order, choice.lines):
         lines_amount += _lines_amount(li, qty, currency)
-    shipping_refundable = _shipping_refundable(order)
     shipping = Money(min(max(choice.shipping, Decimal(0)), shipping_refundable.amount), currency).quantized()
     maximum = _maximum(order)
     amount = min(lines_amount + shipping, maximum)

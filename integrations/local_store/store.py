@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Row, Select, Table, select, text
 
@@ -23,6 +23,7 @@ from domain.orders import (
     Transaction,
 )
 from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
+from domain.store import ReceivedLine, StoreReturn
 from integrations.local_store import refunds
 from storage.db import Database
 from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
@@ -31,6 +32,10 @@ from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderR
 # agent sees "more matches, be more specific" rather than the database sorting half the table.
 NAME_CANDIDATES = 50
 PREFIX_KEY_LENGTH = 6  # PostgreSQL's name index holds each word's prefixes up to this length
+
+# plain rows and statements whose columns are read by name
+_Row = Row[*tuple[Any, ...]]
+_Select = Select[*tuple[Any, ...]]
 
 _SUMMARY_COLUMNS = (
     OrderRow.id,
@@ -53,6 +58,8 @@ def utc_now() -> datetime:
 class LocalStore:
     kind = "local"
     name = "the local store"
+    notifies_customers = False  # no mail of its own
+    keeps_returns = False  # the bot's own return_cases table is the record
 
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
@@ -76,7 +83,7 @@ class LocalStore:
             if order is None:
                 return None
 
-            def children(model: type[Base]) -> list[Row]:
+            def children(model: type[Base]) -> list[_Row]:
                 table = _table(model)
                 return list(session.execute(select(table).where(table.c.order_id == key).order_by(table.c.id)))
 
@@ -100,13 +107,22 @@ class LocalStore:
         """Nothing to write: the bot's own `return_cases` table is the local record of a return."""
         return ""
 
+    def process_return(self, order_id: str, return_id: str, lines: Sequence[ReceivedLine], *, note: str) -> None:
+        """Nothing to write: the receipt is on the bot's return case (stock is not kept here)."""
+
+    def read_returns(self, return_ids: Sequence[str]) -> dict[str, StoreReturn]:
+        return {}  # no returns of its own
+
+    def cancel_return(self, return_id: str) -> None:
+        """Nothing to end: the bot's return case is the only record."""
+
     def refund_quote(self, order_id: str, choice: RefundChoice) -> RefundQuote:
         return refunds.refund_quote(self.db, order_id, choice)
 
     def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
         return refunds.create_refund(self.db, plan, idempotency_key=idempotency_key, now=self.clock())
 
-    def _search(self, query: OrderQuery, limit: int) -> Select | None:
+    def _search(self, query: OrderQuery, limit: int) -> _Select | None:
         base = select(*_SUMMARY_COLUMNS)
         match query.kind:
             case SearchKind.NUMBER:
@@ -119,7 +135,7 @@ class LocalStore:
             case SearchKind.NAME:
                 return base.where(OrderRow.id.in_(self._name_candidates(query.value, limit)))
 
-    def _name_candidates(self, folded: str, limit: int) -> Select:
+    def _name_candidates(self, folded: str, limit: int) -> _Select:
         words = folded.split()
         if self.db.dialect == "sqlite":
             # every word is a prefix: "jani berz" finds "janis berzins"; quoting keeps FTS syntax out
@@ -151,7 +167,7 @@ class LocalStore:
         return stmt.order_by(text("created_at DESC, order_id DESC")).limit(limit)
 
 
-def _summary(row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
+def _summary(row: _Row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
     return OrderSummary(
         ref=OrderRef(str(row.id), row.name),
         customer_name=row.customer_name,
@@ -168,7 +184,7 @@ def _table(model: type[Base]) -> Table:
     return cast(Table, model.__table__)
 
 
-def _address(rows: list[Row], kind: str) -> Address:
+def _address(rows: list[_Row], kind: str) -> Address:
     for a in rows:
         if a.kind == kind:
             return Address(
@@ -178,7 +194,7 @@ def _address(rows: list[Row], kind: str) -> Address:
     return Address()
 
 
-def _line_item(li: Row, currency: str) -> LineItem:
+def _line_item(li: _Row, currency: str) -> LineItem:
     return LineItem(
         id=str(li.id),
         name=li.name,
@@ -190,7 +206,9 @@ def _line_item(li: Row, currency: str) -> LineItem:
     )
 
 
-def _order(row: Row, addresses: list[Row], items: list[Row], fulfillments: list[Row], transactions: list[Row]) -> Order:
+def _order(
+    row: _Row, addresses: list[_Row], items: list[_Row], fulfillments: list[_Row], transactions: list[_Row]
+) -> Order:
     cur = row.currency
     items = sorted(items, key=lambda li: li.position)
     return Order(

@@ -12,7 +12,9 @@ from email.utils import format_datetime
 
 from domain.vocabulary import known_language
 from integrations.mail.addresses import require_address
-from integrations.mail.texts import label_text
+from integrations.mail.lifecycle_texts import received_text, reminder_text
+from integrations.mail.texts import LabelText, label_text
+from integrations.mail.void_texts import void_text
 
 # Carries the RMA so that a mailer (the outbox names its files after it) and anyone reading the raw
 # message can tell which return it belongs to without parsing the subject, which is translated.
@@ -83,22 +85,121 @@ def label_email(
         shop_name=shop_name,
         return_address=return_address,
     )
+    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"return-label-{safe_token(rma)}.pdf")
+    # After the body: set_content and add_attachment rewrite every Content-* header of the message.
+    message["Content-Language"] = language
+    return message
+
+
+def void_email(
+    to: str,
+    customer_name: str,
+    language: str,
+    order_name: str,
+    rma: str,
+    tracking_number: str,
+    sender: str,
+    shop_name: str,
+    *,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The "your return label was cancelled" e-mail: to someone the label was e-mailed to, once it is voided."""
+    recipient = require_address(to)
+    from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
+    language = known_language(language)
+    text = void_text(
+        language, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
+        shop_name=shop_name,
+    )  # fmt: skip
+    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
+    message["Content-Language"] = language
+    return message
+
+
+def reminder_email(
+    to: str,
+    customer_name: str,
+    language: str,
+    order_name: str,
+    rma: str,
+    tracking_number: str,
+    pdf: bytes,
+    sender: str,
+    shop_name: str,
+    *,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The reminder that the return has not arrived yet, with the label attached again."""
+    recipient = require_address(to)
+    from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
+    if not pdf:
+        raise ValueError("the return label PDF is empty")
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
+    language = known_language(language)
+    text = reminder_text(
+        language, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
+        shop_name=shop_name,
+    )  # fmt: skip
+    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"return-label-{safe_token(rma)}.pdf")
+    message["Content-Language"] = language
+    return message
+
+
+def received_email(
+    to: str,
+    customer_name: str,
+    language: str,
+    order_name: str,
+    rma: str,
+    received_on: date,
+    items: Sequence[tuple[int, str]],
+    missing: bool,
+    resolution: str,
+    sender: str,
+    shop_name: str,
+    *,
+    idempotency_key: str,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """The follow-up: we received the return on <date>, what came back (quantity, name) and what happens next."""
+    recipient = require_address(to)
+    from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
+    if not idempotency_key:
+        raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
+    language = known_language(language)
+    text = received_text(
+        language, customer_name=customer_name, order_name=order_name, rma=rma, received_on=received_on, items=items,
+        missing=missing, resolution=resolution, shop_name=shop_name,
+    )  # fmt: skip
+    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
+    message["Content-Language"] = language
+    return message
+
+
+def _message(
+    recipient: str, from_address: str, shop_name: str, text: LabelText, language: str, rma: str, key: str,
+    now: datetime | None,
+) -> EmailMessage:  # fmt: skip
+    """The headers and text body every message to a customer has."""
     sent_at = now or datetime.now(UTC)
     if sent_at.tzinfo is None:
         sent_at = sent_at.replace(tzinfo=UTC)
-
     message = EmailMessage()
     message["Subject"] = _one_line(text.subject)
     message["From"] = Address(display_name=_one_line(shop_name), addr_spec=from_address)
     message["To"] = recipient
     message["Date"] = format_datetime(sent_at)
-    message["Message-ID"] = message_id_for(rma, idempotency_key, from_address)
+    message["Message-ID"] = message_id_for(rma, key, from_address)
     # RFC 3834: tells auto-responders (vacation replies) not to answer this message.
     message["Auto-Submitted"] = "auto-generated"
     message[RMA_HEADER] = _one_line(rma)
     # Quoted-printable keeps the text 7-bit safe for any relay yet readable in the raw message.
     message.set_content(text.body, subtype="plain", charset="utf-8", cte="quoted-printable")
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"return-label-{safe_token(rma)}.pdf")
-    # After the body: set_content and add_attachment rewrite every Content-* header of the message.
-    message["Content-Language"] = language
     return message

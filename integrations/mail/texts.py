@@ -241,6 +241,26 @@ def format_day(language: str, day: date) -> str:
     return _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE]).day(day)
 
 
+def greeting(language: str, customer_name: str) -> str:
+    """The greeting ("Hello Anna,") in `language`; without a name where the order has none."""
+    p = _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE])
+    name = first_name(customer_name)
+    return p.greeting.format(name=name) if name else p.greeting_no_name
+
+
+def numbers(language: str, rma: str, tracking_number: str) -> str:
+    """The tracking and return numbers, one a line, as the customer may quote them."""
+    p = _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE])
+    lines = [p.rma.format(rma=rma)]
+    if tracking_number:
+        lines.insert(0, p.tracking.format(tracking=tracking_number))
+    return "\n".join(lines)
+
+
+def signoff(language: str, shop_name: str) -> str:
+    return _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE]).signoff.format(shop=shop_name)
+
+
 def label_text(
     language: str,
     *,
@@ -255,24 +275,20 @@ def label_text(
 ) -> LabelText:
     """Subject and plain-text body for "your return label"; an unknown language falls back to English."""
     p = _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE])
-    name = first_name(customer_name)
     if Delivery.parse(delivery) is Delivery.DROP_OFF:
         how = p.dropoff
     elif pickup_date is not None:
         how = p.pickup_on.format(date=p.day(pickup_date))
     else:
         how = p.pickup_unscheduled
-    numbers = [p.rma.format(rma=rma)]
-    if tracking_number:
-        numbers.insert(0, p.tracking.format(tracking=tracking_number))
     paragraphs = [
-        p.greeting.format(name=name) if name else p.greeting_no_name,
+        greeting(language, customer_name),
         p.intro.format(order=order_name, rma=rma),
         how,
-        "\n".join(numbers),
+        numbers(language, rma, tracking_number),
     ]
     lines = [line for line in return_address if line.strip()]
     if lines:
         paragraphs.append("\n".join([p.return_address, *lines]))
-    paragraphs += [p.questions, p.signoff.format(shop=shop_name)]
+    paragraphs += [p.questions, signoff(language, shop_name)]
     return LabelText(subject=p.subject.format(order=order_name), body="\n\n".join(paragraphs) + "\n")

@@ -58,7 +58,7 @@ class CallStats:
     requests: int = 0
     throttled: int = 0
     retries: int = 0
-    last_cost: dict = field(default_factory=dict)
+    last_cost: dict[str, Any] = field(default_factory=dict)
 
 
 class ShopifyClient:
@@ -71,13 +71,17 @@ class ShopifyClient:
         policy: RetryPolicy | None = None,
         bucket: CostBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        """`sleep` and `clock` are time as the client sees it (waits, the retry budget, the bucket's refill):
+        a test passes its own pair to make waiting an event instead of wall time."""
         self.endpoint = endpoint
         self.policy = policy or RetryPolicy()
-        self.bucket = bucket or CostBucket()
+        self.bucket = bucket or CostBucket(clock)
         self.stats = CallStats()
         self._sleep = sleep
+        self._clock = clock
         self._http = httpx.Client(
             timeout=timeout,
             headers={"X-Shopify-Access-Token": access_token, "User-Agent": USER_AGENT},
@@ -117,7 +121,7 @@ class ShopifyClient:
     # -- one call, with retries ---------------------------------------------------------------------------
 
     def _execute(self, doc: Document, variables: dict[str, Any], safe_to_retry: Callable[[], bool]) -> dict[str, Any]:
-        deadline = time.monotonic() + self.policy.budget_seconds
+        deadline = self._clock() + self.policy.budget_seconds
         attempt = 0
         while True:
             self._sleep(self.bucket.reserve(doc.name))
@@ -129,14 +133,14 @@ class ShopifyClient:
                     raise retry.error from None
                 base = retry.wait if retry.wait is not None else self._backoff(attempt)
                 wait = base * (1 + random.uniform(0, self.policy.jitter))
-                if time.monotonic() + wait > deadline:
+                if self._clock() + wait > deadline:
                     raise retry.error from None
                 self.stats.retries += 1
                 log.info("shopify %s: retrying in %.2fs (%s)", doc.name, wait, retry.error)
                 self._sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
-        return min(self.policy.max_backoff, self.policy.base_backoff * 2 ** (attempt - 1))
+        return min(self.policy.max_backoff, self.policy.base_backoff * 2.0 ** (attempt - 1))
 
     def _attempt(self, doc: Document, variables: dict[str, Any]) -> dict[str, Any]:
         body = {"query": doc.text, "variables": variables, "operationName": doc.name}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from domain.store import StoreError
 
@@ -46,7 +47,7 @@ class ShopifyInvalidState(ShopifyError):
 _SCOPE = re.compile(r"`(\w+)` access scope")
 
 
-def access_denied(error: dict) -> ShopifyAccessDenied:
+def access_denied(error: dict[str, Any]) -> ShopifyAccessDenied:
     extensions = error.get("extensions") or {}
     required = str(extensions.get("requiredAccess") or error.get("message") or "")
     match = _SCOPE.search(required)
@@ -60,7 +61,7 @@ def access_denied(error: dict) -> ShopifyAccessDenied:
     )
 
 
-def from_graphql_errors(errors: list[dict]) -> ShopifyError:
+def from_graphql_errors(errors: list[dict[str, Any]]) -> ShopifyError:
     """The most telling error of a response's top-level `errors`."""
     for error in errors:
         code = (error.get("extensions") or {}).get("code")
@@ -78,7 +79,7 @@ def from_graphql_errors(errors: list[dict]) -> ShopifyError:
     )
 
 
-def from_user_errors(user_errors: list[dict], action: str) -> ShopifyError:
+def from_user_errors(user_errors: list[dict[str, Any]], action: str) -> ShopifyError:
     """A mutation's `userErrors`, in words."""
     messages = (
         "; ".join(str(e.get("message", "")).strip() for e in user_errors if e.get("message")) or "no reason given"

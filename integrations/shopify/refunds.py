@@ -51,11 +51,13 @@ Node = Mapping[str, Any]
 
 
 def quote_variables(order_id: str, choice: RefundChoice) -> dict[str, Any]:
-    """Variables of the SuggestedRefund query for `choice` (an empty choice asks for the ceilings alone)."""
+    """Variables of the SuggestedRefund query for `choice` (an empty choice asks for the ceilings alone, a full one
+    for everything that is left: the payments an amount refunded alone goes back to)."""
     return {
         "id": order_id,
         "lines": [_line_input(line) for line in choice.lines],
         "shipping": amount_text(choice.shipping),
+        "full": choice.full,
     }
 
 
@@ -132,7 +134,10 @@ def refund_input(plan: RefundPlan) -> dict[str, Any]:
     given: dict[str, Any] = {"orderId": plan.order_id, "notify": plan.notify_customer}
     if plan.note:
         given["note"] = plan.note
-    given["refundLineItems"] = [_line_input(line) for line in plan.lines]
+    # an amount alone (no items, no shipping) is the transactions only; plans with items or shipping keep sending
+    # the list, even when empty, so that a retry of a plan made before carries the very same parameters
+    if plan.lines or plan.shipping > 0:
+        given["refundLineItems"] = [_line_input(line) for line in plan.lines]
     if plan.shipping > 0:
         given["shipping"] = {"amount": amount_text(plan.shipping)}
     given["transactions"] = [_transaction_input(plan.order_id, t) for t in plan.transactions]

@@ -23,11 +23,12 @@ from domain.orders import (
     Transaction,
 )
 from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
-from domain.store import StoreError
+from domain.store import ReceivedLine, StoreError, StoreReturn
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
 from integrations.shopify.errors import ShopifyNotFound
 from integrations.shopify.refunds import create_refund, quote_variables, read_quote
+from integrations.shopify.return_receipt import cancel_return, process_return, read_returns
 from integrations.shopify.returns import create_return
 
 CUSTOMER_CANDIDATES = 10
@@ -49,6 +50,8 @@ _FULFILLMENT = {
 
 class ShopifyStore:
     kind = "shopify"
+    notifies_customers = True  # Shopify's refund notification
+    keeps_returns = True  # a return with our tracking, in the Shopify admin
 
     def __init__(self, client: ShopifyClient, shop: str) -> None:
         self.client = client
@@ -91,6 +94,16 @@ class ShopifyStore:
             tracking_number=tracking_number, tracking_url=tracking_url, label_url=label_url,
             notify_customer=notify_customer,
         )  # fmt: skip
+
+    def process_return(self, order_id: str, return_id: str, lines: Sequence[ReceivedLine], *, note: str) -> None:
+        """returnProcess with dispositions, read before retry (integrations/shopify/return_receipt.py)."""
+        process_return(self.client, return_id, lines, note=note)
+
+    def read_returns(self, return_ids: Sequence[str]) -> dict[str, StoreReturn]:
+        return read_returns(self.client, return_ids)
+
+    def cancel_return(self, return_id: str) -> None:
+        cancel_return(self.client, return_id)
 
     def refund_quote(self, order_id: str, choice: RefundChoice) -> RefundQuote:
         """What `choice` would refund now, as Shopify's suggestedRefund says (integrations/shopify/refunds.py)."""

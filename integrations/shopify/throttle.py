@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 DEFAULT_COST = 50.0  # a document never seen before: a guess, replaced by Shopify's figure on first use
 
@@ -23,7 +24,7 @@ class ThrottleStatus:
     restore_rate: float
 
     @classmethod
-    def from_cost(cls, cost: dict | None) -> ThrottleStatus | None:
+    def from_cost(cls, cost: dict[str, Any] | None) -> ThrottleStatus | None:
         status = (cost or {}).get("throttleStatus") or {}
         try:
             return cls(
@@ -57,7 +58,7 @@ class CostBucket:
             self._available -= cost
             return max(0.0, -self._available / self._rate)
 
-    def observe(self, name: str, cost: dict | None) -> None:
+    def observe(self, name: str, cost: dict[str, Any] | None) -> None:
         """Resync to what Shopify reported with a response."""
         requested = (cost or {}).get("requestedQueryCost")
         status = ThrottleStatus.from_cost(cost)
@@ -68,7 +69,7 @@ class CostBucket:
                 self._maximum, self._rate = status.maximum, status.restore_rate
                 self._available, self._at = status.available, self._clock()
 
-    def throttled_wait(self, cost: dict | None) -> float:
+    def throttled_wait(self, cost: dict[str, Any] | None) -> float:
         """Seconds until a THROTTLED request would be admitted: (requested − available) / restore rate."""
         status = ThrottleStatus.from_cost(cost)
         requested = (cost or {}).get("requestedQueryCost")

@@ -8,7 +8,9 @@ from .payloads import (
     BOT_ID,
     BOT_USER_ID,
     TEAM_ID,
+    app_home_opened_body,
     block_actions_payload,
+    home_block_actions_payload,
     initial_values,
     interactive_form,
     new_trigger_id,
@@ -19,7 +21,7 @@ from .payloads import (
 )
 from .server import DEFAULT_SCOPES, Call, FakeSlack, File, SlackError
 from .signing import signed_headers
-from .validation import BlockKitError, validate_blocks, validate_message, validate_view
+from .validation import BlockKitError, validate_blocks, validate_message, validate_submission_ack, validate_view
 
 __all__ = [
     "API_APP_ID",
@@ -32,7 +34,9 @@ __all__ = [
     "FakeSlack",
     "File",
     "SlackError",
+    "app_home_opened_body",
     "block_actions_payload",
+    "home_block_actions_payload",
     "initial_values",
     "interactive_form",
     "new_trigger_id",
@@ -41,6 +45,7 @@ __all__ = [
     "state_value",
     "validate_blocks",
     "validate_message",
+    "validate_submission_ack",
     "validate_view",
     "view_block_actions_payload",
     "view_submission_payload",

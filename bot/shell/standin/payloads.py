@@ -180,6 +180,66 @@ def view_block_actions_payload(
     }
 
 
+def home_block_actions_payload(
+    user_id: str,
+    view: dict[str, Any],
+    action: dict[str, Any],
+    *,
+    block_id: str | None = None,
+    trigger_id: str | None = None,
+    user_name: str = "agent",
+    team_id: str = TEAM_ID,
+    api_app_id: str = API_APP_ID,
+) -> dict[str, Any]:
+    """`block_actions` for a button on a Home tab: the view (as views.publish returned it), no channel, no message
+    and no response_url (Slack has nowhere to put an ephemeral answer)."""
+    if "id" not in view or "hash" not in view:
+        raise ValueError("view must be the one Slack returned (with id and hash), not the one sent")
+    return {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": user_name, "name": user_name, "team_id": team_id},
+        "api_app_id": api_app_id,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": trigger_id or new_trigger_id(),
+        "team": {"id": team_id, "domain": TEAM_DOMAIN},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": copy.deepcopy(view),
+        "actions": [_clicked(action, block_id or _block_id_of(view, action["action_id"]), None)],
+    }
+
+
+def app_home_opened_body(user_id: str, *, tab: str = "home", view: dict[str, Any] | None = None,
+                         team_id: str = TEAM_ID, api_app_id: str = API_APP_ID) -> str:  # fmt: skip
+    """The JSON body of the `app_home_opened` event Slack sends when `user_id` opens the app's Home (or Messages)
+    tab; `view`: the Home tab published before, which Slack includes once there is one."""
+    event: dict[str, Any] = {
+        "type": "app_home_opened",
+        "user": user_id,
+        "channel": f"D{user_id[1:]}",
+        "tab": tab,
+        "event_ts": action_ts(),
+    }
+    if view is not None:
+        event["view"] = copy.deepcopy(view)
+    body = {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{secrets.token_hex(5).upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [
+            {"enterprise_id": None, "team_id": team_id, "user_id": BOT_USER_ID, "is_bot": True,
+             "is_enterprise_install": False}
+        ],
+        "is_ext_shared_channel": False,
+    }  # fmt: skip
+    return json.dumps(body)
+
+
 def view_submission_payload(
     user_id: str,
     view: dict[str, Any],
@@ -283,5 +343,5 @@ def _block_id_of(message: dict[str, Any], action_id: str) -> str:
         if any(isinstance(e, dict) and e.get("action_id") == action_id for e in elements):
             if "block_id" not in block:
                 raise ValueError(f"the block holding {action_id!r} has no block_id")
-            return block["block_id"]
+            return str(block["block_id"])
     raise ValueError(f"no element with action_id {action_id!r} in the message")

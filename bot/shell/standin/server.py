@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .payloads import API_APP_ID, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
-from .validation import BlockKitError, validate_message, validate_view
+from .validation import BlockKitError, validate_message, validate_submission_ack, validate_view
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ class FakeSlack:
         self._messages: dict[str, list[dict[str, Any]]] = {}
         self._ephemeral: list[dict[str, Any]] = []
         self._views: dict[str, dict[str, Any]] = {}
+        self._homes: dict[str, str] = {}  # user id -> the view id of their Home tab
         self._used_triggers: set[str] = set()
         self._uploads: dict[str, _Upload] = {}
         self._response_targets: dict[str, _ResponseTarget] = {}
@@ -165,6 +166,7 @@ class FakeSlack:
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
+            "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "users.info": self._users_info,
@@ -202,8 +204,7 @@ class FakeSlack:
         """The server root, e.g. "http://127.0.0.1:PORT/"."""
         if self._server is None:
             raise RuntimeError("FakeSlack is not started")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://127.0.0.1:{self._server.server_port}/"  # _Server binds 127.0.0.1 only
 
     @property
     def url(self) -> str:
@@ -245,6 +246,16 @@ class FakeSlack:
         with self._lock:
             return list(self._errors)
 
+    def check_submission_ack(self, payload: dict[str, Any], ack_body: str) -> None:
+        """The app's answer to a view_submission reaches Slack in the HTTP response, not through this server:
+        whoever delivered the submission hands the answer here, and what Slack would refuse joins `errors`."""
+        try:
+            ack = json.loads(ack_body) if ack_body.strip() else None
+            validate_submission_ack(ack, payload.get("view"))
+        except ValueError as exc:  # BlockKitError included
+            with self._lock:
+                self._errors.append(f"view_submission ack: {exc}")
+
     def assert_no_errors(self) -> None:
         errors = self.errors
         if errors:
@@ -260,6 +271,12 @@ class FakeSlack:
         """Open views by id, as Slack returned them."""
         with self._lock:
             return copy.deepcopy(self._views)
+
+    def home(self, user: str) -> dict[str, Any] | None:
+        """The Home tab the app last published for `user` (views.publish), as Slack returned it."""
+        with self._lock:
+            view_id = self._homes.get(user)
+            return copy.deepcopy(self._views[view_id]) if view_id else None
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
         """Every message in `channel` (thread replies included), oldest first."""
@@ -471,10 +488,17 @@ class FakeSlack:
 
     def _chat_get_permalink(self, args: dict[str, Any]) -> dict[str, Any]:
         _require(args, "channel", "message_ts")
-        if self._find_message(args["channel"], args["message_ts"]) is None:
+        channel = str(args["channel"])
+        if channel in self.missing_channels:
+            raise SlackError("channel_not_found")
+        message = self._find_message(channel, str(args["message_ts"]))
+        if message is None:
             raise SlackError("message_not_found")
-        ts = str(args["message_ts"]).replace(".", "")
-        return {"channel": args["channel"], "permalink": f"https://example.slack.com/archives/{args['channel']}/p{ts}"}
+        url = f"https://example.slack.com/archives/{channel}/p{message['ts'].replace('.', '')}"
+        parent = message.get("thread_ts")
+        if parent and parent != message["ts"]:  # a reply: Slack's link opens it in its thread
+            url += f"?thread_ts={parent}&cid={channel}"
+        return {"channel": channel, "permalink": url}
 
     def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         _require(args, "channel")
@@ -513,6 +537,22 @@ class FakeSlack:
             raise SlackError("hash_conflict")
         view = _checked_view(args)
         return {"view": self._store_view(view, replacing=current)}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        """A user's Home tab: no trigger needed; one per user, replaced by each publish (hash: optimistic lock)."""
+        _require(args, "user_id", "view")
+        user = str(args["user_id"])
+        if user not in self.users:
+            raise SlackError("user_not_found")
+        view = _checked_view(args)
+        if view.get("type") != "home":
+            raise SlackError("invalid_arguments", "views.publish takes a view of type home", bug=True)
+        current = self._views.get(self._homes.get(user, ""))
+        if args.get("hash") and current is not None and args["hash"] != current["hash"]:
+            raise SlackError("hash_conflict")
+        stored = self._store_view(view, replacing=current)
+        self._homes[user] = stored["id"]
+        return {"view": stored}
 
     def _files_get_upload_url(self, args: dict[str, Any]) -> dict[str, Any]:
         _require(args, "filename", "length")
@@ -622,7 +662,7 @@ class FakeSlack:
         _require(args, "trigger_id", "view")
         if args["trigger_id"] in self._used_triggers:
             raise SlackError("exchanged_trigger_id")
-        return args["trigger_id"]
+        return str(args["trigger_id"])
 
     def _find_view(self, *, view_id: str | None = None, external_id: str | None = None) -> dict[str, Any] | None:
         if view_id:
@@ -657,8 +697,8 @@ class FakeSlack:
         return copy.deepcopy(stored)
 
     def _complete_file(self, item: Any, args: dict[str, Any], channel: str | None) -> dict[str, Any]:
-        file_id = item.get("id") if isinstance(item, dict) else None
-        upload = self._uploads.get(file_id or "")
+        file_id = str(item.get("id") or "") if isinstance(item, dict) else ""
+        upload = self._uploads.get(file_id)
         if upload is None or upload.content is None:
             raise SlackError("file_not_found", f"{file_id} was not uploaded to its upload URL", bug=True)
         del self._uploads[file_id]

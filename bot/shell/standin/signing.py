@@ -16,5 +16,5 @@ def signed_headers(secret: str, body: str, timestamp: int | None = None) -> dict
     return {
         "Content-Type": FORM_CONTENT_TYPE,
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
+        "X-Slack-Signature": str(signature),
     }

@@ -22,6 +22,9 @@ MAX_VIEW_BYTES = 250_000
 MAX_MESSAGE_TEXT_CHARS = 40_000
 MAX_PRIVATE_METADATA_CHARS = 3000
 MAX_EXTERNAL_ID_CHARS = 255
+# Options per menu (Slack's own limits; slack_sdk's checks differ between versions, so they are stated here)
+MAX_OPTIONS = {"static_select": 100, "multi_static_select": 100, "overflow": 5, "radio_buttons": 10, "checkboxes": 10}
+MAX_OPTION_GROUPS = 100
 
 # What slack_sdk raises for malformed input besides its own formation error.
 _PARSE_ERRORS = (SlackObjectFormationError, TypeError, ValueError, KeyError, AttributeError)
@@ -87,10 +90,40 @@ def validate_message(
         )
 
 
+def validate_submission_ack(ack: Any, submitted_view: dict[str, Any] | None = None) -> None:
+    """Raise BlockKitError unless Slack would take `ack` (the JSON body of the app's answer) as the answer to a
+    view_submission: `update`/`push` carry a view Slack accepts, `errors` name input blocks of the submitted view.
+
+    Slack checks these views as it checks views.update; nothing of ours sees them unless the caller asks here.
+    """
+    if ack is None or ack == {}:
+        return  # an empty ack closes the modal
+    if not isinstance(ack, dict):
+        raise BlockKitError(f"the answer to a view_submission must be a JSON object, got {type(ack).__name__}")
+    action = ack.get("response_action")
+    if action in ("update", "push"):
+        validate_view(ack.get("view"))  # type: ignore[arg-type]
+    elif action == "errors":
+        errors = ack.get("errors")
+        if not isinstance(errors, dict) or not errors:
+            raise BlockKitError("response_action errors needs an object of block_id -> message")
+        if submitted_view is not None:
+            inputs = {b.get("block_id") for b in submitted_view.get("blocks") or [] if b.get("type") == "input"}
+            unknown = sorted(set(errors) - inputs)
+            if unknown:
+                raise BlockKitError(f"errors name blocks that are not input blocks of the view: {unknown}")
+    elif action not in (None, "clear"):
+        raise BlockKitError(f"unknown response_action {action!r}")
+
+
 def _validate_block(index: int, block: Any) -> None:
     if not isinstance(block, dict):
         raise BlockKitError(f"blocks[{index}] must be an object, got {type(block).__name__}")
     where = _describe(index, block)
+    # Slack's limits first: their messages name the element and the limit, whatever slack_sdk checks
+    problems = _extra_block_checks(block, f"blocks[{index}]")
+    if problems:
+        raise BlockKitError(f"{where}: " + "; ".join(problems))
     try:
         parsed = Block.parse(block)
         if parsed is None:
@@ -99,7 +132,6 @@ def _validate_block(index: int, block: Any) -> None:
     except _PARSE_ERRORS as exc:
         raise BlockKitError(f"{where}: {exc}") from exc
     problems = _lost_in_round_trip(block, kept, f"blocks[{index}]")
-    problems += _extra_block_checks(block, f"blocks[{index}]")
     if problems:
         raise BlockKitError(f"{where}: " + "; ".join(problems))
 
@@ -156,8 +188,35 @@ def _extra_block_checks(block: dict[str, Any], path: str) -> list[str]:
             problems.append(
                 f"{path}: plain_text_input max_length must be 1..{MAX_TEXT_INPUT_LENGTH}, got {max_length!r}"
             )
+    for element in _elements(block):
+        problems += _option_checks(element, path)
     counts = Counter(e["action_id"] for e in _elements(block) if isinstance(e.get("action_id"), str))
     problems += [f"{path}: action_id {aid!r} is used {n} times in one block" for aid, n in counts.items() if n > 1]
+    return problems
+
+
+def _option_checks(element: dict[str, Any], path: str) -> list[str]:
+    """A menu with more options than Slack shows is refused (a quantity menu for 100 pieces has 101)."""
+    kind = element.get("type")
+    if kind not in MAX_OPTIONS:
+        return []
+    action_id = element.get("action_id")
+    what = f"{path}: {kind}" + (f" {action_id!r}" if action_id else "")
+    limit = MAX_OPTIONS[kind]
+    options = element.get("options")
+    groups = element.get("option_groups")
+    problems: list[str] = []
+    if isinstance(options, list) and len(options) > limit:
+        problems.append(f"{what} has {len(options)} options; Slack allows at most {limit}")
+    if kind == "overflow" and isinstance(options, list) and not options:
+        problems.append(f"{what} needs at least one option")
+    if isinstance(groups, list):
+        if len(groups) > MAX_OPTION_GROUPS:
+            problems.append(f"{what} has {len(groups)} option groups; Slack allows at most {MAX_OPTION_GROUPS}")
+        for i, group in enumerate(groups):
+            grouped = group.get("options") if isinstance(group, dict) else None
+            if isinstance(grouped, list) and len(grouped) > limit:
+                problems.append(f"{what} option_groups[{i}] has {len(grouped)} options; Slack allows at most {limit}")
     return problems
 
 
@@ -184,6 +243,9 @@ def _check_view_fields(view: dict[str, Any]) -> None:
         if not view.get("submit") and any(b.get("type") == "input" for b in view["blocks"]):
             raise BlockKitError("a modal with an input block needs a submit button")
     metadata = view.get("private_metadata") or ""
+    if not isinstance(metadata, str):
+        raise BlockKitError(f"private_metadata must be a string, got {type(metadata).__name__}")
+    # the limit is on the string as sent: JSON written with ensure_ascii spends six characters on an "ä"
     if len(metadata) > MAX_PRIVATE_METADATA_CHARS:
         raise BlockKitError(f"private_metadata is {len(metadata)} characters; at most {MAX_PRIVATE_METADATA_CHARS}")
     external_id = view.get("external_id") or ""

@@ -23,6 +23,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
@@ -170,7 +171,8 @@ def _targets(walk: _Walk, parent: GraphQLNamedType, selection_set: SelectionSetN
             names.add(fragment.type_condition.name.value)
             pending.extend(fragment.selection_set.selections)
     names.discard(parent.name)
-    return sorted(names) or [None]
+    targets: list[str | None] = [*sorted(names)]
+    return targets or [None]
 
 
 def _merged(nodes: list[FieldNode]) -> SelectionSetNode:
@@ -181,7 +183,15 @@ def _field_def(owner: GraphQLNamedType, nodes: list[FieldNode]) -> GraphQLField 
     name = nodes[0].name.value
     if name.startswith("__"):
         return None
-    return owner.fields.get(name)  # type: ignore[attr-defined]
+    return _fields_of(owner).get(name)
+
+
+def _fields_of(owner: GraphQLNamedType) -> dict[str, GraphQLField]:
+    """The fields of a selection's owner: in a validated document always an object or an interface type (a union
+    selects only fragments and `__typename`)."""
+    assert isinstance(owner, GraphQLObjectType | GraphQLInterfaceType), f"{owner.name} has no fields"
+    fields: dict[str, GraphQLField] = owner.fields  # graphql-core's cached_property loses the type for mypy
+    return fields
 
 
 def _is_connection(named: GraphQLNamedType) -> bool:
@@ -221,13 +231,14 @@ def _requested_field(walk: _Walk, owner: GraphQLNamedType, nodes: list[FieldNode
         return 0
     args = get_argument_values(field_def, nodes[0], dict(walk.variables))
     if _is_connection(named):
-        size = args.get("first", args.get("last"))
+        size: int | None = args.get("first", args.get("last"))
         if size is None:
             raise MissingPageSize("you must provide one of first or last", nodes[0])
         return CONNECTION_COST + size * _requested_node(walk, named, _merged(nodes))
     item = 1 + _requested_selection(walk, named, _merged(nodes))
     if _is_list(field_def):
-        return (args.get("first") or 1) * item
+        first: int = args.get("first") or 1
+        return first * item
     return item
 
 
@@ -239,7 +250,7 @@ def _requested_node(walk: _Walk, connection: GraphQLNamedType, selection_set: Se
         if name == "nodes":
             best = max(best, _requested_item(walk, owner, nodes))
         elif name == "edges":
-            edge_type = get_named_type(owner.fields["edges"].type)  # type: ignore[attr-defined]
+            edge_type = get_named_type(_fields_of(owner)["edges"].type)
             for edge_owner, edge_nodes in _collect(walk, edge_type, _merged(nodes), None).values():
                 if edge_nodes[0].name.value == "node":
                     best = max(best, _requested_item(walk, edge_owner, edge_nodes))
@@ -289,12 +300,12 @@ def _actual_nodes(walk: _Walk, connection: GraphQLNamedType, selection_set: Sele
     for key, (owner, nodes) in _collect(walk, connection, selection_set, _EVERY_TYPE).items():
         name = nodes[0].name.value
         if name == "nodes" and value.get(key):
-            node_type = get_named_type(owner.fields["nodes"].type)  # type: ignore[attr-defined]
+            node_type = get_named_type(_fields_of(owner)["nodes"].type)
             if is_leaf_type(node_type):
                 continue
             best = max(best, sum(1 + _actual_selection(walk, node_type, _merged(nodes), n) for n in value[key] if n))
         elif name == "edges" and value.get(key):
-            edge_type = get_named_type(owner.fields["edges"].type)  # type: ignore[attr-defined]
+            edge_type = get_named_type(_fields_of(owner)["edges"].type)
             edge_fields = _collect(walk, edge_type, _merged(nodes), _EVERY_TYPE)
             total = 0
             for edge in value[key]:

@@ -126,14 +126,15 @@ def _enum_or_none(enum_name: str, value: str) -> str | None:
 
 # --- connections ------------------------------------------------------------------------------------------------
 
-SortKey = Callable[[Node], tuple]
+Key = tuple[Any, ...]  # a node's sort key, also what its cursor carries
+SortKey = Callable[[Node], Key]
 
 
-def encode_cursor(key: tuple) -> str:
+def encode_cursor(key: Key) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key), separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple:
+def decode_cursor(cursor: str) -> Key:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         return tuple(json.loads(base64.urlsafe_b64decode(padded.encode())))
@@ -156,7 +157,7 @@ def paginate(
     after_key = decode_cursor(after) if after is not None else None
     before_key = decode_cursor(before) if before is not None else None
 
-    def in_window(k: tuple) -> bool:
+    def in_window(k: Key) -> bool:
         if after_key is not None and not (k < after_key if descending else k > after_key):
             return False
         return before_key is None or (k > before_key if descending else k < before_key)
@@ -184,7 +185,7 @@ def paginate(
     }
 
 
-def by_position(node: Node) -> tuple:
+def by_position(node: Node) -> Key:
     return (node["_position"],)
 
 

@@ -82,7 +82,8 @@ def _unit(line: Node) -> Decimal:
 
 def maximum_refundable(order: Node) -> Decimal:
     """Money captured and not refunded yet (zero while nothing is captured)."""
-    return max(order["_netPaid"].amount, Decimal(0))
+    net: Money = order["_netPaid"]
+    return max(net.amount, Decimal(0))
 
 
 def shipping_left(order: Node) -> Decimal:

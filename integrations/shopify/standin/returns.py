@@ -1,4 +1,5 @@
-"""Returns on the fake Shopify: `returnableFulfillments`, `returnCreate` and `reverseDeliveryCreateWithShipping`.
+"""Returns on the fake Shopify: `returnableFulfillments`, `returnCreate` and `reverseDeliveryCreateWithShipping`;
+after the label `return`, `returnProcess`, `returnCancel` and `returnClose` (standin/return_receipt.py).
 
     with FakeShopify(demo_orders()) as fake:
         install_returns(fake)
@@ -17,6 +18,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 
 from integrations.shopify.standin.data import Node, by_position, connection_of, gid, iso, legacy_id, paginate
+from integrations.shopify.standin.return_receipt import install_receipts
 from integrations.shopify.standin.server import FakeShopify
 
 # Returns that no longer hold their items (Shopify gives declined and cancelled quantities back)
@@ -43,6 +45,7 @@ def install_returns(fake: FakeShopify) -> None:
     fake.mutations["reverseDeliveryCreateWithShipping"] = lambda args, _directives: _reverse_delivery_create(
         fake, new_id, args
     )
+    install_receipts(fake)
 
 
 # --- what can still be returned ---------------------------------------------------------------------------------
@@ -75,7 +78,15 @@ def returnable_quantity(order: Node, item: Node) -> int:
 def _returnable_fulfillments(info: GraphQLResolveInfo, orderId: str, **page: Any) -> Node:
     order = info.context.node(orderId) if orderId.startswith("gid://shopify/Order/") else None
     returnable = [] if order is None else _returnable_of(order)
-    return paginate(returnable, info, key=by_position, **{k: page.get(k) for k in ("first", "after", "last", "before")})
+    return paginate(
+        returnable,
+        info,
+        key=by_position,
+        first=page.get("first"),
+        after=page.get("after"),
+        last=page.get("last"),
+        before=page.get("before"),
+    )
 
 
 def _returnable_of(order: Node) -> list[Node]:

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from graphql import (
     ArgumentNode,
@@ -86,6 +86,7 @@ class NoDeprecatedUsage(ValidationRule):
         field_def = self.context.get_field_def()
         if field_def is not None and field_def.deprecation_reason is not None:
             parent = self.context.get_parent_type()
+            assert parent is not None, "a field's definition is only known inside its parent type"
             self.report_error(
                 GraphQLError(
                     f"The field {parent.name}.{node.name.value} is deprecated. {field_def.deprecation_reason}", node
@@ -103,7 +104,9 @@ class NoDeprecatedUsage(ValidationRule):
         if directive is not None:
             owner = f"Directive '@{directive.name}'"
         else:
-            owner = f"Field '{self.context.get_parent_type().name}.{self._fields[-1]}'"
+            parent = self.context.get_parent_type()
+            assert parent is not None, "a field argument's definition is only known inside the field's parent type"
+            owner = f"Field '{parent.name}.{self._fields[-1]}'"
         message = f"{owner} argument '{node.name.value}' is deprecated. {arg_def.deprecation_reason}"
         self.report_error(GraphQLError(message, node))
 
@@ -122,6 +125,7 @@ class NoDeprecatedUsage(ValidationRule):
         enum_value = self.context.get_enum_value()
         if enum_value is not None and enum_value.deprecation_reason is not None:
             enum_type = get_named_type(self.context.get_input_type())
+            assert enum_type is not None, "an enum value's definition is only known where its enum type is"
             message = f"The enum value '{enum_type.name}.{node.value}' is deprecated. {enum_value.deprecation_reason}"
             self.report_error(GraphQLError(message, node))
 
@@ -172,11 +176,13 @@ def check_variables(
     if isinstance(coerced, list):
         return {}, coerced
     errors: list[GraphQLError] = []
+    given = variables or {}
     for definition in definitions:
         name = definition.variable.name.value
-        if name in (variables or {}):
-            var_type = type_from_ast(schema, definition.type)
-            _deprecated_in_value(var_type, variables[name], f"${name}", definition, errors)  # type: ignore[arg-type]
+        if name in given:
+            # coercion succeeded above: every variable's type is an input type of the schema
+            var_type = cast(GraphQLInputType, type_from_ast(schema, definition.type))
+            _deprecated_in_value(var_type, given[name], f"${name}", definition, errors)
     return coerced, errors
 
 

@@ -14,7 +14,7 @@ from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations.shopify.standin.data import Node, fold, parse_iso
+from integrations.shopify.standin.data import Node, SortKey, fold, parse_iso
 
 _COMPARATORS = (">=", "<=", ">", "<")
 _SPECIAL = set(" \t\n():\\'\"")
@@ -214,14 +214,14 @@ def words_match(value: str, *texts: str | None) -> bool:
 def _compare(have: Any, term: Term, want: Any) -> bool:
     match term.comparator:
         case ">":
-            return have > want
+            return bool(have > want)
         case ">=":
-            return have >= want
+            return bool(have >= want)
         case "<":
-            return have < want
+            return bool(have < want)
         case "<=":
-            return have <= want
-    return have == want
+            return bool(have <= want)
+    return bool(have == want)
 
 
 def _number(node_value: Any, term: Term) -> bool:
@@ -254,7 +254,8 @@ def _same(a: str | None, b: str) -> bool:
 
 
 def _order_name(node: Node, term: Term) -> bool:
-    return node["name"].lstrip("#").lower() == term.value.lstrip("#").lower()
+    name: str = node["name"]
+    return name.lstrip("#").lower() == term.value.lstrip("#").lower()
 
 
 def _order_customer_id(node: Node, term: Term) -> bool:
@@ -280,7 +281,7 @@ def _order_status(node: Node, term: Term) -> bool:
         case "open":
             return not node["closed"] and not cancelled
         case "closed":
-            return node["closed"]
+            return bool(node["closed"])
         case "cancelled" | "canceled":
             return cancelled
         case "not_closed":
@@ -322,7 +323,7 @@ def _order_total(node: Node) -> float:
     return float(node["totalPriceSet"]["shopMoney"]["amount"])
 
 
-ORDER_SORT_KEYS: dict[str, Callable[[Node], tuple]] = {
+ORDER_SORT_KEYS: dict[str, SortKey] = {
     "PROCESSED_AT": lambda n: (n["processedAt"], n["_position"]),
     "CREATED_AT": lambda n: (n["createdAt"], n["_position"]),
     "UPDATED_AT": lambda n: (n["updatedAt"], n["_position"]),
@@ -335,7 +336,7 @@ ORDER_SORT_KEYS: dict[str, Callable[[Node], tuple]] = {
 }
 
 
-def order_sort_key(sort_key: str | None) -> Callable[[Node], tuple]:
+def order_sort_key(sort_key: str | None) -> SortKey:
     return ORDER_SORT_KEYS.get(sort_key or "PROCESSED_AT", lambda n: (n["_position"],))
 
 
@@ -379,12 +380,12 @@ def search_customers(text: str | None) -> SearchResult:
     return compile_query(text, CUSTOMER_FILTERS, _customer_default)
 
 
-CUSTOMER_SORT_KEYS: dict[str, Callable[[Node], tuple]] = {
+CUSTOMER_SORT_KEYS: dict[str, SortKey] = {
     "NAME": lambda n: (fold(n["displayName"]), n["_position"]),
     "CREATED_AT": lambda n: (n["createdAt"], n["_position"]),
     "UPDATED_AT": lambda n: (n["updatedAt"], n["_position"]),
 }
 
 
-def customer_sort_key(sort_key: str | None) -> Callable[[Node], tuple]:
+def customer_sort_key(sort_key: str | None) -> SortKey:
     return CUSTOMER_SORT_KEYS.get(sort_key or "ID", lambda n: (n["_position"],))

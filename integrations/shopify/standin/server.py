@@ -36,7 +36,7 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     default_field_resolver,
-    execute,
+    execute_sync,
     get_named_type,
     is_leaf_type,
 )
@@ -448,8 +448,9 @@ class FakeShopify:
         return seconds <= 0 or not self._stopping.wait(seconds)
 
     def _record(self, body: Mapping[str, Any], arrived: float, answer: _Answer) -> None:
-        query = body.get("query") if isinstance(body.get("query"), str) else ""
-        variables = body.get("variables") if isinstance(body.get("variables"), dict) else {}
+        given_query, given_variables = body.get("query"), body.get("variables")
+        query = given_query if isinstance(given_query, str) else ""
+        variables = given_variables if isinstance(given_variables, dict) else {}
         call = ShopifyCall(
             operation_name=body.get("operationName") or _operation_name(query),
             query=query,
@@ -466,12 +467,13 @@ class FakeShopify:
             if answer.outcome == "throttled":
                 self.throttled += 1
 
-    def _reject(self, call: str, errors: list[dict[str, Any]], code: str) -> _Answer:
-        for error in errors:
+    def _reject(self, call: str, errors: Sequence[Mapping[str, Any]], code: str) -> _Answer:
+        tagged = [dict(error) for error in errors]
+        for error in tagged:
             error.setdefault("extensions", {}).setdefault("code", code)
         with self._lock:
-            self.rejected.extend(f"{call}: {e['message']}" for e in errors)
-        return _Answer(200, {"errors": errors}, outcome="rejected")
+            self.rejected.extend(f"{call}: {e['message']}" for e in tagged)
+        return _Answer(200, {"errors": tagged}, outcome="rejected")
 
     def _graphql(self, body: Mapping[str, Any]) -> _Answer:
         query, variables = body.get("query"), body.get("variables") or {}
@@ -516,12 +518,13 @@ class FakeShopify:
             answer.requested = requested
             return answer
         if not self._bucket.take(requested):
-            error = {"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}
-            body = {"errors": [error], "extensions": {"cost": self._cost(requested, None)}}
-            return _Answer(200, body, outcome="throttled", requested=requested)
+            throttled = {"message": "Throttled", "extensions": {"code": "THROTTLED", "documentation": RATE_LIMIT_DOCS}}
+            refusal = {"errors": [throttled], "extensions": {"cost": self._cost(requested, None)}}
+            return _Answer(200, refusal, outcome="throttled", requested=requested)
         context = _Request(self)
         with self._state_lock:
-            result = execute(
+            # every resolver is synchronous; check_sync keeps graphql-core's check for an awaitable all the same
+            result = execute_sync(
                 schema,
                 document,
                 root_value=self._root(operation.operation),
@@ -530,6 +533,7 @@ class FakeShopify:
                 operation_name=operation.name.value if operation.name else None,
                 field_resolver=_resolve_field,
                 type_resolver=_resolve_type,
+                check_sync=True,
             )
         # A list without `first` is priced as one item up front; Shopify never charges more than it asked for.
         actual = min(actual_cost(schema, document, operation, variables, result.data), requested)

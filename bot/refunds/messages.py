@@ -1,0 +1,281 @@
+"""Block Kit and words for refund requests: the approval message, the thread replies, the reject modal, and what a
+person is told after a click or a submitted form. Pure functions of the request; every customer or shop string is
+escaped on its way into mrkdwn."""
+
+from __future__ import annotations
+
+from bot.common.blocks import Block, clip, context, escape, link, plain, section
+from bot.common.ids import ActionId, BlockId, CallbackId
+from bot.refunds.form import RejectFormMeta
+from commands.refund_decisions import Refusal
+from commands.refund_form import REASONS
+from commands.refunds import AUTO, RefundRequestView, RefundStatus
+from domain.money import Money
+from domain.refunds import RestockType
+
+REJECT_REASON_MAX = 500
+USAGE = (
+    "Use `/refund <order> [amount] [currency]`, e.g. `/refund #1001`, `/refund #1001 25.50` or `/refund #1001 25 EUR`."
+)
+FORGED = "This form could not be read: it is not one the bot opened (or it is from an older version). Open it again."
+NOT_POSTED_HERE = "I can't post in this channel: see above."
+SAVING = "⏳ Saving the refund request…"
+REJECT_TITLE = "Reject refund"
+SAY_WHY = "Say why: the agent will read it."
+
+_REFUSALS = {
+    Refusal.NOT_A_LEAD: "Only team leads can approve or reject refunds.",
+    Refusal.OWN_REQUEST: "You asked for this refund, so another team lead has to decide it.",
+    Refusal.NOT_THEIRS: "Only the agent who asked for this refund, or a team lead, can retry it.",
+}
+
+
+# -- what a person is told -------------------------------------------------------------------------
+
+
+def refusal_text(refusal: Refusal, request: RefundRequestView) -> str:
+    if refusal is Refusal.POSTED:
+        return f"Refund request #{request.id} is already before the team leads."
+    return _REFUSALS.get(refusal) or decided_already(request)
+
+
+def decided_already(request: RefundRequestView) -> str:
+    """What the loser of a race (or a late click) is told."""
+    by = f" by <@{request.decided_by}>" if request.decided_by and request.decided_by != AUTO else ""
+    match request.status:
+        case RefundStatus.REJECTED:
+            return f"Refund request #{request.id} was already rejected{by}."
+        case RefundStatus.SUCCEEDED:
+            return f"Refund request #{request.id} was already approved{by} and refunded."
+        case RefundStatus.EXECUTING:
+            return f"Refund request #{request.id} is being refunded right now (approved{by})."
+        case RefundStatus.FAILED:
+            return f"Refund request #{request.id} was approved{by}; its refund failed and can be retried."
+        case RefundStatus.PENDING_APPROVAL:
+            return f"Refund request #{request.id} is still waiting for a team lead."
+        case _:
+            return f"Refund request #{request.id} was already approved{by}."
+
+
+def submitted_text(request: RefundRequestView) -> str:
+    """The form's last word: where the request is now."""
+    amount = _amount(request)
+    match request.status:
+        case RefundStatus.PENDING_APPROVAL if request.slack_approval_ts:
+            return f"✅ Refund request #{request.id} for {amount} is with the team leads. The order's thread shows it."
+        case RefundStatus.PENDING_APPROVAL:
+            return (
+                f"⚠️ Refund request #{request.id} for {amount} is saved but not yet before a team lead: see the thread."
+            )
+        case RefundStatus.SUCCEEDED:
+            return f"✅ Refunded {amount} to the customer."
+        case RefundStatus.FAILED:
+            return f"⚠️ The refund of {amount} failed: {escape(request.failure)}\nRetry is in the order's thread."
+        case _:
+            return f"Refund request #{request.id} for {amount}: {_short(request)}."
+
+
+def pending_text(request: RefundRequestView) -> str:
+    """A second request for an order that has one open: the open one, and what can be done."""
+    return (
+        f"⏳ {escape(request.order_name)} already has an open refund request: #{request.id} for {_amount(request)}, "
+        f"asked for by <@{request.requested_by}> — {_status(request)}\n"
+        "One refund request per order at a time: a team lead decides this one first (or adds another)."
+    )
+
+
+def open_requests_text(requests: tuple[RefundRequestView, ...]) -> str:
+    """For a team lead's form: the requests of the order already on their way."""
+    lines = [f"• #{r.id}: {_amount(r)} asked for by <@{r.requested_by}> — {_status(r)}" for r in requests[:5]]
+    more = f"\n…and {len(requests) - 5} more" if len(requests) > 5 else ""
+    return ":warning: *This order has open refund requests:*\n" + "\n".join(lines) + more
+
+
+# -- the approval message --------------------------------------------------------------------------
+
+
+def refund_facts(request: RefundRequestView, *, customer: str, thread_link: str | None) -> Block:
+    """The facts of a request, built once when it is posted and kept through every update."""
+    order_label = f"Order {request.order_name}"
+    order_text = link(thread_link, order_label) if thread_link else escape(order_label)
+    lines = [
+        f"*Refund request #{request.id}* — {order_text} — {escape(customer) or '_no customer name_'}",
+        f"*Amount:* {_amount(request)}",
+        f"*Items:* {_items(request)}",
+        f"*Restock:* {'no' if request.restock is RestockType.NO_RESTOCK else 'yes'} · "
+        f"*Notify customer:* {'yes' if request.notify_customer else 'no'}",
+        f"*Reason:* {escape(REASONS.get(request.reason, request.reason))}",
+    ]
+    if request.note:
+        lines.append(f"*Note:* {escape(request.note)}")
+    lines.append(f"*Requested by* <@{request.requested_by}>")
+    return section("\n".join(lines), BlockId.REFUND_FACTS)
+
+
+def approval_message(
+    request: RefundRequestView, facts: Block, *, approvers_known: bool = True
+) -> tuple[str, list[Block]]:
+    """The message in the approvals channel, for the request's current state."""
+    blocks: list[Block] = [facts, context(_status(request), BlockId.REFUND_STATUS)]
+    if request.status is RefundStatus.PENDING_APPROVAL:
+        if not approvers_known:
+            blocks.append(
+                context(
+                    ":warning: No team leads are configured (APPROVER_USERGROUP or APPROVER_USER_IDS):"
+                    " nobody can approve this yet."
+                )
+            )
+        blocks.append(_buttons(request, approve=True))
+    elif request.status is RefundStatus.FAILED:
+        blocks.append(_buttons(request, retry=True))
+    text = f"Refund request #{request.id}: {escape(request.order_name)}, {_amount(request)} — {_short(request)}"
+    return text, blocks
+
+
+def thread_message(request: RefundRequestView, *, approvals_channel: str = "") -> tuple[str, list[Block]]:
+    """The reply in the order's thread for the request's current state."""
+    text = _thread_text(request, approvals_channel)
+    blocks: list[Block] = [section(text, BlockId.REFUND_STATUS)]
+    if request.status is RefundStatus.FAILED:
+        blocks.append(_buttons(request, retry=True))
+    return text, blocks
+
+
+def not_posted_message(request: RefundRequestView, reason: str) -> tuple[str, list[Block]]:
+    """The request is saved but could not be put before a team lead: say why, offer to post it again.
+    `reason` is mrkdwn of the bot's own."""
+    text = (
+        f":warning: Refund request #{request.id} ({_amount(request)}) is saved, but I couldn't post it for approval: "
+        f"{reason}. Fix that, then press *Post for approval*."
+    )
+    button = {
+        "type": "button",
+        "action_id": ActionId.REFUND_REPOST,
+        "value": str(request.id),
+        "text": plain("Post for approval", 75),
+    }
+    return text, [
+        section(text, BlockId.REFUND_STATUS),
+        {"type": "actions", "block_id": BlockId.REFUND_ACTIONS, "elements": [button]},
+    ]
+
+
+def reject_modal(request: RefundRequestView) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.REFUND_REJECT_MODAL,
+        "title": plain(REJECT_TITLE, 24),
+        "submit": plain("Reject", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": RejectFormMeta(request.id).to_json(),
+        "blocks": [
+            section(
+                f"Reject refund request #{request.id}: {escape(request.order_name)}, {_amount(request)}, "
+                f"asked for by <@{request.requested_by}>."
+            ),
+            {
+                "type": "input",
+                "block_id": BlockId.F_REJECT_REASON,
+                "label": plain("Why? The agent will read it.", 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ActionId.REFUND_FIELD,
+                    "multiline": True,
+                    "max_length": REJECT_REASON_MAX,
+                },
+            },
+        ],
+    }
+
+
+# -- internals -------------------------------------------------------------------------------------
+
+
+def _amount(request: RefundRequestView) -> str:
+    return escape(str(Money(request.amount, request.currency)))
+
+
+def _items(request: RefundRequestView) -> str:
+    parts = [f"{li.quantity} × {escape(li.name or li.line_item_id)}" for li in request.lines]
+    if request.shipping:
+        parts.append(f"shipping {escape(str(Money(request.shipping, request.currency)))}")
+    if not parts:
+        return "none: an amount on its own"
+    return clip(", ".join(parts), 1500)
+
+
+def _short(request: RefundRequestView) -> str:
+    return request.status.value.replace("_", " ")
+
+
+def _by(request: RefundRequestView) -> str:
+    if request.decided_by == AUTO:
+        return "within the auto-approve limit"
+    return f"by <@{request.decided_by}>" if request.decided_by else ""
+
+
+def _status(request: RefundRequestView) -> str:
+    match request.status:
+        case RefundStatus.PENDING_APPROVAL:
+            return "⏳ Waiting for a team lead."
+        case RefundStatus.APPROVED | RefundStatus.EXECUTING:
+            return f"⏳ Approved {_by(request)}, refunding…"
+        case RefundStatus.SUCCEEDED:
+            return f"✅ Approved {_by(request)} and refunded. Store refund `{escape(request.store_refund_id)}`."
+        case RefundStatus.REJECTED:
+            return f"🚫 Rejected {_by(request)}: {escape(request.reject_reason)}"
+        case _:
+            return f"⚠️ Approved {_by(request)}, but the refund failed: {escape(request.failure)}"
+
+
+def _thread_text(request: RefundRequestView, approvals_channel: str) -> str:
+    amount = _amount(request)
+    match request.status:
+        case RefundStatus.PENDING_APPROVAL:
+            where = f" in <#{approvals_channel}>" if approvals_channel else ""
+            return (
+                f"⏳ Refund of {amount} requested by <@{request.requested_by}> (request #{request.id}): "
+                f"waiting for a team lead's approval{where}."
+            )
+        case RefundStatus.APPROVED | RefundStatus.EXECUTING:
+            return f"⏳ Refund of {amount} approved {_by(request)}: refunding…"
+        case RefundStatus.SUCCEEDED:
+            notified = " Shopify notifies the customer." if request.notify_customer else ""
+            return f"✅ Refunded {amount} (approved {_by(request)}).{notified}"
+        case RefundStatus.REJECTED:
+            return (
+                f"🚫 Refund of {amount} requested by <@{request.requested_by}> was rejected {_by(request)}: "
+                f"{escape(request.reject_reason)}"
+            )
+        case _:
+            return (
+                f"⚠️ Refund of {amount} (approved {_by(request)}) failed: {escape(request.failure)}\n"
+                "*Retry* sends the same refund again; it can never be made twice."
+            )
+
+
+def _buttons(request: RefundRequestView, *, approve: bool = False, retry: bool = False) -> Block:
+    value = str(request.id)
+    elements: list[Block] = []
+    if approve:
+        elements += [
+            {
+                "type": "button",
+                "action_id": ActionId.REFUND_APPROVE,
+                "value": value,
+                "style": "primary",
+                "text": plain("Approve", 75),
+            },
+            {
+                "type": "button",
+                "action_id": ActionId.REFUND_REJECT,
+                "value": value,
+                "style": "danger",
+                "text": plain("Reject", 75),
+            },
+        ]
+    if retry:
+        elements.append(
+            {"type": "button", "action_id": ActionId.REFUND_RETRY, "value": value, "text": plain("Retry", 75)}
+        )
+    return {"type": "actions", "block_id": BlockId.REFUND_ACTIONS, "elements": elements}

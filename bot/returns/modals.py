@@ -1,0 +1,154 @@
+"""Block Kit for the returns' modals: the return form, the "E-mail label to…" form, and message-only modals."""
+
+from __future__ import annotations
+
+from bot.common.blocks import Block, escape, option, plain, section, text_input
+from bot.common.ids import ActionId, BlockId, CallbackId, item_block_id
+from bot.returns.form import EmailFormMeta, ReturnFormMeta
+from commands.returns import REASONS, Case, ReturnDraft, ReturnForm
+from domain.vocabulary import Delivery
+
+DELIVERY_LABELS = {Delivery.DROP_OFF: "Drop-off at a parcel point", Delivery.PICKUP: "Pickup from the customer"}
+MAX_MODAL_ITEMS = 20  # 3 blocks each, within the 100 blocks of a modal beside the other fields
+MAX_SELECT_OPTIONS = 100  # Slack refuses a static select with more; larger quantities are typed instead
+TITLE = "Return"
+
+
+
+def return_modal(draft: ReturnDraft, form: ReturnForm, meta: ReturnFormMeta, *, problem: str = "") -> Block:
+    """The return form, filled in from `form`; `problem` (checked against the order again) shown on top."""
+    order = draft.order
+    blocks: list[Block] = []
+    if problem:
+        blocks.append(section(f"⚠️ {escape(problem)}"))
+    blocks.append(
+        section(
+            f"*Return from* {escape(order.customer_name or order.email)} *to* {escape(draft.receiver.name)}\n"
+            f"Order {escape(order.name)}: choose what comes back and how. Everything can be changed."
+        )
+    )
+    for index, item in enumerate(draft.items[:MAX_MODAL_ITEMS]):
+        chosen = min(max(form.quantities.get(item.line_item_id, 0), 0), item.quantity)
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": item_block_id(index, "qty"),
+                "label": plain(f"{item.name}" + (f" ({item.sku})" if item.sku else ""), 2000),
+                "element": _quantity(item.quantity, chosen),
+            }
+        )
+        reasons = [option(k, v) for k, v in REASONS.items()]
+        reason = form.reasons.get(item.line_item_id, "unwanted")
+        blocks.append(
+            {
+                "type": "input",
+                "block_id": item_block_id(index, "reason"),
+                "label": plain("Reason", 2000),
+                "element": {
+                    "type": "static_select",
+                    "action_id": ActionId.RETURN_ITEM_REASON,
+                    "options": reasons,
+                    "initial_option": next((o for o in reasons if o["value"] == reason), reasons[0]),
+                },
+            }
+        )
+    sender = form.sender
+    blocks += [
+        {"type": "divider"},
+        section("*From the customer's address*"),
+        _text_input(BlockId.R_NAME, "Name", sender.name),
+        _text_input(BlockId.R_STREET, "Street address", " ".join(p for p in (sender.address1, sender.address2) if p)),
+        _text_input(BlockId.R_ZIP, "Postcode", sender.zip),
+        _text_input(BlockId.R_CITY, "City", sender.city),
+        _text_input(BlockId.R_COUNTRY, "Country code", sender.country, hint="Two letters, e.g. FI, SE, LV"),
+        _text_input(BlockId.R_WEIGHT, "Parcel weight, kg", f"{form.weight_grams / 1000:g}"),
+        {
+            "type": "input",
+            "block_id": BlockId.R_DELIVERY,
+            "label": plain("Delivery", 2000),
+            "element": {
+                "type": "radio_buttons",
+                "action_id": ActionId.RETURN_FIELD,
+                "options": [option(k, v) for k, v in DELIVERY_LABELS.items()],
+                "initial_option": option(form.delivery, DELIVERY_LABELS[form.delivery]),
+            },
+        },
+        {
+            "type": "input",
+            "block_id": BlockId.R_PICKUP_DATE,
+            "optional": True,
+            "label": plain("Pickup date (pickup only)", 2000),
+            "element": {"type": "datepicker", "action_id": ActionId.RETURN_FIELD}
+            | ({"initial_date": form.pickup_date.isoformat()} if form.pickup_date else {}),
+        },
+        _text_input(
+            BlockId.R_PICKUP_PHONE,
+            "Phone for the pickup (pickup only)",
+            form.pickup_phone or order.phone,
+            optional=True,
+        ),
+    ]
+    if order.email:  # without an address there is nothing to tick: the label goes into the thread only
+        email_option = option("yes", f"E-mail the label to {order.email}")
+        email_element: Block = {"type": "checkboxes", "action_id": ActionId.RETURN_FIELD, "options": [email_option]}
+        if form.email_customer:
+            email_element["initial_options"] = [email_option]
+        blocks.append(
+            {"type": "input", "block_id": BlockId.R_EMAIL, "optional": True, "label": plain("E-mail", 2000),
+             "element": email_element}
+        )  # fmt: skip
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RETURN_MODAL,
+        "title": plain(f"Return {order.name}", 24),
+        "submit": plain("Create label", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": meta.to_json(),
+        "blocks": blocks,
+    }
+
+
+def email_modal(case: Case, meta: EmailFormMeta) -> Block:
+    """One field: the address to send the label of `case` to, instead of (or besides) the customer's."""
+    about = f"Send the return label of *{escape(case.rma)}* ({escape(case.order_name)}) to another address."
+    on_order = f" The order's address is {escape(case.customer_email)}." if case.customer_email else ""
+    return {
+        "type": "modal",
+        "callback_id": CallbackId.RETURN_EMAIL_MODAL,
+        "title": plain("E-mail label", 24),
+        "submit": plain("Send", 24),
+        "close": plain("Cancel", 24),
+        "private_metadata": meta.to_json(),
+        "blocks": [
+            section(about + on_order),
+            {
+                "type": "input",
+                "block_id": BlockId.R_EMAIL_TO,
+                "label": plain("E-mail address", 2000),
+                "element": {"type": "email_text_input", "action_id": ActionId.RETURN_FIELD},
+            },
+        ],
+    }
+
+
+def _quantity(most: int, chosen: int) -> Block:
+    """A menu of 0…most, or a number field where the menu would pass Slack's 100 options."""
+    if most + 1 > MAX_SELECT_OPTIONS:
+        return {
+            "type": "number_input", "action_id": ActionId.RETURN_ITEM_QUANTITY, "is_decimal_allowed": False,
+            "min_value": "0", "max_value": str(most), "initial_value": str(chosen),
+        }  # fmt: skip
+    options = [option(str(n), f"{n} of {most}") for n in range(most + 1)]
+    return {
+        "type": "static_select",
+        "action_id": ActionId.RETURN_ITEM_QUANTITY,
+        "options": options,
+        "initial_option": options[chosen],
+    }
+
+
+
+
+
+def _text_input(block_id: str, label: str, value: str, *, optional: bool = False, hint: str = "") -> Block:
+    return text_input(block_id, label, value, action_id=ActionId.RETURN_FIELD, optional=optional, hint=hint)

@@ -1,0 +1,398 @@
+"""Return cases and their labels: every read and write of `return_cases` and `labels`.
+
+    case:  requested -> label_created -> in_transit -> received -> resolved, or cancelled / expired
+    label: created -> voided | in_transit -> delivered
+
+Every transition is ONE conditional UPDATE (`... WHERE id = :id AND status = :expected`): whoever's UPDATE
+changes the row has won, so two clicks or two instances cannot both void a label. Opening a case decides
+from what it reads ("are these items already in a return?"), so it holds the order's transaction lock
+(`storage.locks`) while it reads and inserts; the unique RMA is the last guard.
+
+The e-mails a label went out in are the succeeded `email` operations under its key (`label_email_key`), and
+the notices that it was voided the `void_email` ones (`void_notice_key`): `run_once` already keeps who each
+went to and when, so nothing is written twice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from domain.orders import Address
+from domain.vocabulary import OPEN_RETURN_STATUSES, Delivery, LabelStatus, ReturnStatus
+from storage import reminders
+from storage.db import Database
+from storage.locks import lock_for_transaction
+from storage.models import LabelRow, OperationRow, ReturnCaseRow
+
+MAX_ERROR = 2000
+LIST_LIMIT = 200
+EMAIL_KIND = "email"  # the operation kind of a label e-mail (storage.operations)
+VOID_EMAIL_KIND = "void_email"  # ... and of the notice that a label was voided
+RESUME = "resume"  # the reminder kind that finishes a case's Slack steps (see open_case)
+
+Due = tuple[str, datetime]  # (reminder kind, when): scheduled as "<kind>:<rma>"
+
+_ADDRESS_FIELDS = tuple(f.name for f in dataclasses.fields(Address))
+
+
+class ItemsTaken(Exception):
+    """Some of the items are already in other returns of the order (listed in `rmas`)."""
+
+    def __init__(self, rmas: Sequence[str]) -> None:
+        super().__init__(", ".join(rmas))
+        self.rmas = list(rmas)
+
+
+class CaseRace(Exception):
+    """Another return of the order was inserted at the same moment (the unique RMA refused ours)."""
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    to: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class LabelView:
+    id: int
+    carrier: str
+    service: str
+    tracking_number: str
+    tracking_url: str
+    status: LabelStatus
+    pdf: bytes = field(repr=False, default=b"")
+    emails: tuple[SentEmail, ...] = ()  # oldest first
+    void_notices: tuple[SentEmail, ...] = ()  # who was told that the (voided) label must not be used
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A return case as the workflows read it."""
+
+    rma: str
+    order_id: str
+    order_name: str
+    status: ReturnStatus
+    delivery: Delivery
+    pickup_date: date | None
+    items: list[dict[str, Any]]  # [{line_item_id, name, sku, quantity, reason}]
+    customer_email: str
+    email_customer: bool
+    requested_by: str
+    created_at: datetime
+    slack_channel: str
+    slack_thread_ts: str
+    error: str = ""
+    label: LabelView | None = None
+    sender: Address = field(default_factory=Address)
+    weight_grams: int = 0
+    pickup_phone: str = ""
+    language: str = "en"
+    slack_status_ts: str = ""
+    store_return_id: str = ""
+    # after the label (storage.return_lifecycle)
+    resolution: str = ""  # refund | replacement | kept | "" (not decided: a refund, as most returns are)
+    received_at: datetime | None = None
+    received_by: str = ""  # a Slack user id, "carrier" or "shopify"
+    received_source: str = ""  # slack | carrier | shopify
+    receipt: list[dict[str, Any]] = field(default_factory=list)  # [{line_item_id, name, quantity, condition}]
+    receipt_note: str = ""
+    snoozed_until: datetime | None = None
+    slack_reminder_ts: str = ""  # the reminder in the thread, which its buttons update
+    finished_at: datetime | None = None  # the Slack steps after the label are done
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """What a new return case is made of; the RMA is numbered when it is inserted."""
+
+    store: str
+    order_id: str
+    order_name: str
+    delivery: Delivery
+    pickup_date: date | None
+    pickup_phone: str
+    weight_grams: int
+    items: list[dict[str, Any]]
+    sender: Address
+    customer_email: str
+    email_customer: bool
+    language: str
+    requested_by: str
+    slack_channel: str
+    slack_thread_ts: str
+
+
+@dataclass(frozen=True)
+class NewLabel:
+    carrier: str
+    service: str
+    tracking_number: str
+    tracking_url: str
+    pdf: bytes = field(repr=False)
+
+
+# -- opening a case --------------------------------------------------------------------------------------
+
+
+def open_case(
+    db: Database,
+    new: NewCase,
+    shipped: Mapping[str, int],
+    rma_prefix: str,
+    at: datetime,
+    *,
+    resume_at: datetime | None = None,
+) -> tuple[str, bool]:
+    """Insert the case as `<rma_prefix>-<n>`; (its RMA, True). The same items clicked twice: (the first RMA,
+    False). Raises ItemsTaken when other returns hold some of the items, CaseRace when the RMA was taken.
+
+    `resume_at`: in the same transaction, the scheduler is told to finish the case's Slack steps then, should
+    the instance making it stop before they are done (`resume:<rma>`; cancelled when they are)."""
+    try:
+        with db.session(write=True) as s:
+            # checked again inside the write: a draft is a snapshot, and another agent may have been faster
+            lock_for_transaction(s, f"returns:{new.order_id}")
+            taken = _quantities_in_returns(s, new.order_id)
+            left = {item_id: shipped.get(item_id, 0) - taken.get(item_id, 0) for item_id in shipped}
+            if any(int(i["quantity"]) > left.get(i["line_item_id"], 0) for i in new.items):
+                latest = s.scalar(_cases(new.order_id).order_by(ReturnCaseRow.id.desc()).limit(1))
+                if latest is not None and _same_items(latest.items, new.items):
+                    return latest.rma, False  # the same return, clicked twice
+                raise ItemsTaken(_rmas(s, new.order_id))
+            count = s.scalar(
+                select(func.count()).select_from(ReturnCaseRow).where(ReturnCaseRow.order_id == new.order_id)
+            )
+            rma = f"{rma_prefix}-{int(count or 0) + 1}"
+            values = {f.name: getattr(new, f.name) for f in dataclasses.fields(new)}
+            values["sender"] = _address_dict(new.sender)
+            s.add(ReturnCaseRow(rma=rma, status=ReturnStatus.REQUESTED, created_at=at, updated_at=at, **values))
+            if resume_at is not None:
+                reminders.schedule(s, key=resume_key(rma), kind=RESUME, subject=rma, due_at=resume_at, now=at)
+    except IntegrityError:
+        # the order lock makes this all but impossible; the unique RMA is the last guard
+        raise CaseRace(new.order_id) from None
+    return rma, True
+
+
+def quantities_in_returns(db: Database, order_id: str) -> dict[str, int]:
+    """Line item id -> units in the order's returns that were not cancelled."""
+    with db.session() as s:
+        return _quantities_in_returns(s, order_id)
+
+
+def rmas(db: Database, order_id: str) -> list[str]:
+    with db.session() as s:
+        return _rmas(s, order_id)
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+def get_case(db: Database, rma: str, *, label_id: int | None = None) -> CaseView | None:
+    """The case with its current label (the newest not voided), or with label `label_id` whatever its status."""
+    with db.session() as s:
+        row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma))
+        if row is None:
+            return None
+        stmt = select(LabelRow).where(LabelRow.return_case_id == row.id)
+        if label_id is None:
+            stmt = stmt.where(LabelRow.status != LabelStatus.VOIDED).order_by(LabelRow.id.desc())
+        else:
+            stmt = stmt.where(LabelRow.id == label_id)
+        label = s.scalars(stmt.limit(1)).first()
+        return _view(row, label, s)
+
+
+def cases_for_order(db: Database, order_id: str) -> list[CaseView]:
+    """Every return of the order, oldest first, without labels."""
+    with db.session() as s:
+        return [_view(r, None) for r in s.scalars(_cases(order_id).order_by(ReturnCaseRow.id))]
+
+
+def open_cases(
+    db: Database, *, requested_by: str | None = None, created_before: datetime | None = None
+) -> list[CaseView]:
+    """Open returns (at most LIST_LIMIT), newest first, with their current labels."""
+    stmt = select(ReturnCaseRow).where(ReturnCaseRow.status.in_(OPEN_RETURN_STATUSES))
+    if requested_by is not None:
+        stmt = stmt.where(ReturnCaseRow.requested_by == requested_by)
+    if created_before is not None:
+        stmt = stmt.where(ReturnCaseRow.created_at <= created_before)
+    stmt = stmt.order_by(ReturnCaseRow.created_at.desc(), ReturnCaseRow.id.desc()).limit(LIST_LIMIT)
+    with db.session() as s:
+        rows = list(s.scalars(stmt))
+        current = select(LabelRow).where(
+            LabelRow.return_case_id.in_([r.id for r in rows]), LabelRow.status != LabelStatus.VOIDED
+        )
+        labels = {label.return_case_id: label for label in s.scalars(current.order_by(LabelRow.id))}
+        return [_view(r, labels.get(r.id)) for r in rows]
+
+
+def resume_key(rma: str) -> str:
+    """The scheduler's row that finishes a case's Slack steps if the instance making them stopped."""
+    return f"{RESUME}:{rma}"
+
+
+def label_email_key(rma: str, label_id: int, press: str = "") -> str:
+    """The operation key of one e-mail of a label: the first (automatic) one, or one per agent's press."""
+    return f"email:{rma}:{label_id}" + (f":{press}" if press else "")
+
+
+def void_notice_key(rma: str, label_id: int, address: str = "") -> str:
+    """The operation key of the notice that a label was voided, one per address it had gone to."""
+    return f"void-email:{rma}:{label_id}" + (f":{address}" if address else "")
+
+
+# -- writing ---------------------------------------------------------------------------------------------
+
+
+def add_label(db: Database, rma: str, label: NewLabel, at: datetime, *, due: Sequence[Due] = ()) -> int:
+    """Record the carrier's label; the case moves requested -> label_created. Returns the label's id.
+    `due`: what the scheduler is to do about the case later (a reminder, an escalation, the expiry), scheduled
+    in the same transaction: a label never exists without them."""
+    with db.session(write=True) as s:
+        case_id = s.scalar(select(ReturnCaseRow.id).where(ReturnCaseRow.rma == rma))
+        if case_id is None:
+            raise LookupError(rma)
+        row = LabelRow(
+            return_case_id=case_id, carrier=label.carrier, service=label.service,
+            tracking_number=label.tracking_number, tracking_url=label.tracking_url, pdf=label.pdf,
+            status=LabelStatus.CREATED, created_at=at, updated_at=at,
+        )  # fmt: skip
+        s.add(row)
+        _update_case(s, rma, (ReturnStatus.REQUESTED,), status=ReturnStatus.LABEL_CREATED, error="", updated_at=at)
+        for kind, due_at in due:
+            reminders.schedule(s, key=f"{kind}:{rma}", kind=kind, subject=rma, due_at=due_at, now=at)
+        s.flush()
+        return row.id
+
+
+def void_label(db: Database, rma: str, label_id: int, at: datetime) -> bool:
+    """label created -> voided and its case label_created -> cancelled (its items are free again).
+    True when this call voided it; False when somebody else did first, or the parcel has moved on."""
+    with db.session(write=True) as s:
+        stmt = (
+            update(LabelRow)
+            .where(LabelRow.id == label_id, LabelRow.status == LabelStatus.CREATED)
+            .values(status=LabelStatus.VOIDED, updated_at=at)
+        )
+        if _rowcount(s, stmt) != 1:
+            return False
+        _update_case(s, rma, (ReturnStatus.LABEL_CREATED,), status=ReturnStatus.CANCELLED, updated_at=at)
+        return True
+
+
+def set_slack_status(db: Database, rma: str, status_ts: str) -> None:
+    """Where the message showing the case's progress is."""
+    with db.session(write=True) as s:
+        s.execute(update(ReturnCaseRow).where(ReturnCaseRow.rma == rma).values(slack_status_ts=status_ts))
+
+
+def set_store_return_id(db: Database, rma: str, store_return_id: str) -> None:
+    with db.session(write=True) as s:
+        s.execute(update(ReturnCaseRow).where(ReturnCaseRow.rma == rma).values(shopify_return_id=store_return_id))
+
+
+def note_error(db: Database, rma: str, message: str) -> None:
+    """Why the last attempt failed, for the Retry button."""
+    with db.session(write=True) as s:
+        s.execute(update(ReturnCaseRow).where(ReturnCaseRow.rma == rma).values(error=message[:MAX_ERROR]))
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+
+def _cases(order_id: str) -> Select[ReturnCaseRow]:
+    return select(ReturnCaseRow).where(ReturnCaseRow.order_id == order_id)
+
+
+def _quantities_in_returns(s: Session, order_id: str) -> dict[str, int]:
+    taken: dict[str, int] = {}
+    stmt = select(ReturnCaseRow.items).where(
+        ReturnCaseRow.order_id == order_id, ReturnCaseRow.status != ReturnStatus.CANCELLED
+    )
+    for items in s.scalars(stmt):
+        for item in items:
+            taken[item["line_item_id"]] = taken.get(item["line_item_id"], 0) + int(item["quantity"])
+    return taken
+
+
+def _rmas(s: Session, order_id: str) -> list[str]:
+    stmt = select(ReturnCaseRow.rma).where(ReturnCaseRow.order_id == order_id).order_by(ReturnCaseRow.id)
+    return list(s.scalars(stmt))
+
+
+def _same_items(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> bool:
+    def key(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, int]]:
+        return sorted((str(i["line_item_id"]), int(i["quantity"])) for i in items)
+
+    return key(a) == key(b)
+
+
+def _update_case(s: Session, rma: str, expected: Sequence[ReturnStatus], **values: Any) -> bool:
+    """The one conditional UPDATE of a case's transition; True when this call changed the row."""
+    stmt = update(ReturnCaseRow).where(ReturnCaseRow.rma == rma, ReturnCaseRow.status.in_(expected)).values(**values)
+    return _rowcount(s, stmt) == 1
+
+
+def _rowcount(s: Session, stmt: Any) -> int:
+    # an UPDATE runs on a cursor: its result has a rowcount, which Session.execute's return type does not say
+    return cast("CursorResult[Any]", s.execute(stmt)).rowcount
+
+
+def _sent(s: Session, kind: str, key: str) -> tuple[SentEmail, ...]:
+    """The succeeded operations of `kind` whose key is `key` or starts with `key:`, oldest first."""
+    stmt = (
+        select(OperationRow.result, OperationRow.updated_at)
+        .where(
+            OperationRow.kind == kind,
+            OperationRow.status == "succeeded",
+            # RMAs are letters, digits and dashes: no LIKE wildcard can hide in the key
+            or_(OperationRow.key == key, OperationRow.key.like(f"{key}:%")),
+        )
+        .order_by(OperationRow.updated_at, OperationRow.id)
+    )
+    return tuple(SentEmail(str((result or {}).get("to", "")), at) for result, at in s.execute(stmt))
+
+
+def _address_dict(address: Address) -> dict[str, str]:
+    return {name: str(getattr(address, name)) for name in _ADDRESS_FIELDS}
+
+
+def _address(data: Mapping[str, Any]) -> Address:
+    return Address(**{k: str(v) for k, v in data.items() if k in _ADDRESS_FIELDS})
+
+
+def _view(row: ReturnCaseRow, label: LabelRow | None, s: Session | None = None) -> CaseView:
+    """The case; with its label's e-mails when a session to read them is given."""
+    info = None
+    if label is not None:
+        emails = _sent(s, EMAIL_KIND, label_email_key(row.rma, label.id)) if s is not None else ()
+        notices = _sent(s, VOID_EMAIL_KIND, void_notice_key(row.rma, label.id)) if s is not None else ()
+        info = LabelView(
+            id=label.id, carrier=label.carrier, service=label.service, tracking_number=label.tracking_number or "",
+            tracking_url=label.tracking_url, status=LabelStatus(label.status), pdf=label.pdf or b"",
+            emails=emails, void_notices=notices,
+        )  # fmt: skip
+    return CaseView(
+        rma=row.rma, order_id=row.order_id, order_name=row.order_name, status=ReturnStatus(row.status),
+        delivery=Delivery(row.delivery), pickup_date=row.pickup_date, items=list(row.items),
+        customer_email=row.customer_email, email_customer=row.email_customer, requested_by=row.requested_by,
+        created_at=row.created_at, slack_channel=row.slack_channel, slack_thread_ts=row.slack_thread_ts,
+        error=row.error, label=info, sender=_address(row.sender), weight_grams=row.weight_grams,
+        pickup_phone=row.pickup_phone, language=row.language, slack_status_ts=row.slack_status_ts,
+        store_return_id=row.shopify_return_id, resolution=row.resolution, received_at=row.received_at,
+        received_by=row.received_by, received_source=row.received_source, receipt=list(row.receipt or []),
+        receipt_note=row.receipt_note, snoozed_until=row.snoozed_until, slack_reminder_ts=row.slack_reminder_ts,
+        finished_at=row.finished_at,
+    )  # fmt: skip
