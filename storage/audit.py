@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from domain.vocabulary import ReturnStatus
 from storage.models import AuditEventRow, ReturnCaseRow
 
 UNKNOWN_ACTOR = "-"  # return cases keep who asked for them, not who changed them since
@@ -102,6 +103,8 @@ def return_events(session: Session, order_name: str) -> list[TrailEvent]:
             if label.status != "created":
                 events.append(TrailEvent(label.updated_at, UNKNOWN_ACTOR, f"label.{label.status}", f"label:{label.id}",
                                          {"return": case.rma}))  # fmt: skip
-        if case.status not in ("requested", "label_created"):
+        # the lifecycle's transitions (in transit, received, closed, resolved, expired) are audit events of their
+        # own; only a cancellation (the label voided) is known from the row alone
+        if case.status == ReturnStatus.CANCELLED:
             events.append(TrailEvent(case.updated_at, UNKNOWN_ACTOR, f"return.{case.status}", subject))
     return events

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bot.main.cli import audit_line, order_name_of
+from bot.main.audit_cli import audit_line, order_name_of
 from bot.shell.standin import FakeSlack
 from integrations.local_store.seed import seed_demo_orders
 from storage import audit, refunds

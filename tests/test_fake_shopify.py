@@ -19,8 +19,8 @@ from graphql import parse
 from domain.money import Money
 from domain.orders import Address, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderRef
 from integrations.local_store.demo import demo_orders
+from integrations.shopify.standin.connections import connection_of
 from integrations.shopify.standin.cost import requested_cost
-from integrations.shopify.standin.data import connection_of, money_bag
 from integrations.shopify.standin.schema import (
     check_variables,
     coerce_variables,
@@ -29,6 +29,7 @@ from integrations.shopify.standin.schema import (
     validate_document,
 )
 from integrations.shopify.standin.server import FakeShopify
+from integrations.shopify.standin.values import money_bag
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 REFERENCE = Path(__file__).resolve().parent / "fixtures" / "docs" / "shopify-admin-api.md"

@@ -12,8 +12,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
-from integrations.local_store import importer
-from integrations.local_store.importer import ImportFailed, ImportSummary, import_orders
+from integrations.local_store.importer import ImportFailed, ImportSummary, import_orders, importing, writer
 from integrations.local_store.seed import DEMO_ORDERS, seed_demo_orders
 from storage.db import Database
 from storage.models import AddressRow, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
@@ -246,7 +245,7 @@ def test_streams_empty_lines_and_unknown_columns(db: Database, tmp_path: Path) -
 
 
 def test_progress_is_reported_while_reading(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "PROGRESS_EVERY", 2)
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 2)
     rows = order_rows("#2001", ("1", "Cap", "5.00"), ("1", "Socks", "5.00")) + order_rows("#2002") + order_rows("#2003")
     path = write_csv(tmp_path / "orders.csv", rows + order_rows("#2004"))
     calls: list[tuple[int, int | None]] = []
@@ -264,7 +263,7 @@ def test_progress_is_reported_while_reading(db: Database, tmp_path: Path, monkey
 
 
 def test_progress_counts_the_bytes_read_so_far(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importer, "PROGRESS_EVERY", 200)
+    monkeypatch.setattr(importing, "PROGRESS_EVERY", 200)
     rows = [row for n in range(1000) for row in order_rows(f"#{3000 + n}", **{"Notes": "n" * 150})]
     path = write_csv(tmp_path / "orders.csv", rows)  # ~300 kB: far more than one read-ahead
     size = path.stat().st_size
@@ -347,7 +346,7 @@ def test_missing_required_column(db: Database, tmp_path: Path) -> None:
 def test_a_broken_row_imports_nothing(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: dict[str, str], column: str, reason: str
 ) -> None:
-    monkeypatch.setattr(importer, "_FLUSH_ROWS", 1)  # the good orders before the bad row reach the database
+    monkeypatch.setattr(writer, "_FLUSH_ROWS", 1)  # the good orders before the bad row reach the database
     good = order_rows("#2001") + order_rows("#2002", ("1", "Cap", "5.00"), ("2", "Socks", "5.00"))
     broken = order_rows("#2003")
     broken[0].update(change)
@@ -481,7 +480,7 @@ def test_imported_and_rewritten_orders_are_found_by_customer_name(db: Database, 
 def test_a_failed_import_leaves_the_name_index_working(
     db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importer, "_FLUSH_ROWS", 1)
+    monkeypatch.setattr(writer, "_FLUSH_ROWS", 1)
     rows = order_rows("#2001", **{"Billing Name": "Jūratė Kazlauskaitė"}) + order_rows("#2002", Currency="€")
     with pytest.raises(ImportFailed, match="Currency"):
         import_orders(db, write_csv(tmp_path / "orders.csv", rows))

@@ -18,10 +18,10 @@ from commands.services import Services
 from domain.store import StoreReturn
 from domain.vocabulary import ReturnStatus
 from integrations.shopify.documents import document
-from integrations.shopify.standin.data import Node
 from integrations.shopify.standin.return_receipt import close_in_admin
 from integrations.shopify.standin.returns import install_returns
 from integrations.shopify.standin.server import FakeShopify
+from integrations.shopify.standin.values import Node
 from storage.db import Database
 from tests.lifecycle_env import RecordingNotifier, clock_of, label_return, make_services
 from tests.shopify_env import shopify

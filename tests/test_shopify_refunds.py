@@ -20,10 +20,10 @@ from integrations.shopify.client import RetryPolicy, ShopifyClient
 from integrations.shopify.documents import all_documents
 from integrations.shopify.errors import ShopifyAccessDenied
 from integrations.shopify.refunds import refund_input
-from integrations.shopify.standin.data import Node
 from integrations.shopify.standin.refunds import refunds_applied
 from integrations.shopify.standin.schema import validate_document
 from integrations.shopify.standin.server import FakeShopify
+from integrations.shopify.standin.values import Node
 from integrations.shopify.store import ShopifyStore
 from tests.shopify_env import FAST, shopify
 

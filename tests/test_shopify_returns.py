@@ -13,10 +13,10 @@ from integrations.local_store.store import LocalStore
 from integrations.shopify.documents import all_documents
 from integrations.shopify.errors import ShopifyInvalidState, ShopifyNotFound
 from integrations.shopify.returns import Returnable, allocate, returnable_items
-from integrations.shopify.standin.data import Node
 from integrations.shopify.standin.returns import install_returns
 from integrations.shopify.standin.schema import validate_document
 from integrations.shopify.standin.server import FakeShopify
+from integrations.shopify.standin.values import Node
 from integrations.shopify.store import ShopifyStore
 from storage.db import Database
 from tests.shopify_env import shopify

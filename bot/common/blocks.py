@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 Block = dict[str, Any]  # one Block Kit block or element, as sent to Slack
 
 SECTION_TEXT_MAX = 3000
+MAX_SELECT_OPTIONS = 100  # Slack refuses a static select with more: larger quantities are typed into a number field
 FIELD_TEXT_MAX = 2000
 
 
@@ -86,4 +87,26 @@ def text_input(
     if hint:
         block["hint"] = plain(hint, 2000)
     return block
+
+
+def quantity_input(action_id: str, most: int, chosen: int, *, dispatch_on_enter: bool = False) -> Block:
+    """A menu "0 of N" … "N of N" with `chosen` picked, or a number field where the menu would pass Slack's 100
+    options; read back with `typed_quantity`."""
+    chosen = min(max(chosen, 0), most)
+    if most + 1 > MAX_SELECT_OPTIONS:
+        element: Block = {
+            "type": "number_input", "action_id": action_id, "is_decimal_allowed": False,
+            "min_value": "0", "max_value": str(most), "initial_value": str(chosen),
+        }  # fmt: skip
+        if dispatch_on_enter:
+            element["dispatch_action_config"] = {"trigger_actions_on": ["on_enter_pressed"]}
+        return element
+    options = [option(str(n), f"{n} of {most}") for n in range(most + 1)]
+    return {"type": "static_select", "action_id": action_id, "options": options, "initial_option": options[chosen]}
+
+
+def typed_quantity(entry: Block) -> str:
+    """What a `quantity_input` holds in a view's state: the menu's choice or the number typed ("" for none)."""
+    chosen = (entry.get("selected_option") or {}).get("value", entry.get("value"))
+    return "" if chosen is None else str(chosen).strip()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.common.blocks import Block, escape, option, plain, section, text_input
+from bot.common.blocks import Block, escape, option, plain, quantity_input, section, text_input, typed_quantity
 from bot.common.ids import ActionId, BlockId, CallbackId, receipt_block_id
 from bot.common.metadata import Metadata
 from commands.return_cases import Case
@@ -20,7 +20,6 @@ Values = dict[str, dict[str, dict[str, Any]]]  # a view's state.values: block id
 
 TITLE = "Mark received"
 MAX_FORM_ITEMS = 45  # two inputs each, with the intro and the note within a modal's 100 blocks
-MAX_SELECT_OPTIONS = 100  # Slack refuses a static select with more: larger quantities are typed
 NOTE_MAX = MAX_NOTE
 CONDITION_LABELS = {
     Condition.RESELLABLE: "Resellable → back to stock",
@@ -95,9 +94,8 @@ def read_receipt(values: Values, case: Case) -> tuple[Receipt, dict[str, str]]:
             continue
         qty_block = receipt_block_id(line_id, "qty")
         entry = values.get(qty_block, {}).get(ActionId.RECEIPT_QUANTITY, {})
-        typed = (entry.get("selected_option") or {}).get("value", entry.get("value"))
         try:
-            quantity = int(str(typed if typed is not None else "").strip())
+            quantity = int(typed_quantity(entry))
         except ValueError:
             errors[qty_block] = "Enter a whole number of items."
             quantity = 0
@@ -129,16 +127,5 @@ def error_blocks(case: Case, errors: dict[str, str]) -> dict[str, str]:
 
 
 def _quantity(most: int) -> Block:
-    """A menu of 0…most, all received to begin with; a number field where the menu would pass 100 options."""
-    if most + 1 > MAX_SELECT_OPTIONS:
-        return {
-            "type": "number_input", "action_id": ActionId.RECEIPT_QUANTITY, "is_decimal_allowed": False,
-            "min_value": "0", "max_value": str(most), "initial_value": str(most),
-        }  # fmt: skip
-    options = [option(str(n), f"{n} of {most}") for n in range(most + 1)]
-    return {
-        "type": "static_select",
-        "action_id": ActionId.RECEIPT_QUANTITY,
-        "options": options,
-        "initial_option": options[most],
-    }
+    """All received, to begin with."""
+    return quantity_input(ActionId.RECEIPT_QUANTITY, most, most)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bot.common.blocks import typed_quantity
 from bot.common.ids import ActionId, BlockId, refund_line_block_id
 from bot.common.metadata import Metadata
 from commands.refund_form import Limits, RefundForm, check_form, parse_amount
@@ -133,8 +134,5 @@ def _value(values: Values, block: str, action: str = ActionId.REFUND_FIELD) -> d
 
 
 def _quantity(entry: dict[str, Any]) -> int:
-    """A quantity from its menu (selected_option) or, for 100 and more, its number field (value)."""
-    if "selected_option" in entry:
-        return int((entry.get("selected_option") or {}).get("value", 0))
-    text = str(entry.get("value") or "0").strip()
-    return int(text)
+    """A quantity from its menu or, for 100 and more, its number field."""
+    return int(typed_quantity(entry) or "0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.common.blocks import Block, escape, option, plain, section, text_input
+from bot.common.blocks import Block, escape, option, plain, quantity_input, section, text_input
 from bot.common.ids import ActionId, BlockId, CallbackId, refund_line_block_id
 from bot.refunds.form import RefundFormMeta, shown_lines
 from bot.refunds.messages import open_requests_text
@@ -13,8 +13,6 @@ from commands.refund_form import REASONS, RefundForm
 from commands.refunds import RefundOptions
 from domain.money import Money
 from domain.refunds import RefundableLine
-
-MAX_SELECT_OPTIONS = 100  # Slack refuses a static select with more: larger quantities are typed into a number field
 
 
 def refund_modal(
@@ -104,21 +102,7 @@ def _line_input(index: int, line: RefundableLine, chosen: int) -> Block:
     most = line.refundable_quantity
     chosen = min(max(chosen, 0), most)
     shipped_note = "" if line.fulfilled_quantity else " · not shipped"
-    element: Block
-    if most + 1 > MAX_SELECT_OPTIONS:
-        element = {
-            "type": "number_input", "action_id": ActionId.REFUND_QUANTITY, "is_decimal_allowed": False,
-            "min_value": "0", "max_value": str(most), "initial_value": str(chosen),
-            "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
-        }  # fmt: skip
-    else:
-        options = [option(str(n), f"{n} of {most}") for n in range(most + 1)]
-        element = {
-            "type": "static_select",
-            "action_id": ActionId.REFUND_QUANTITY,
-            "options": options,
-            "initial_option": options[chosen],
-        }
+    element = quantity_input(ActionId.REFUND_QUANTITY, most, chosen, dispatch_on_enter=True)
     return {
         "type": "input",
         "block_id": refund_line_block_id(index),

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.common.blocks import typed_quantity
 from bot.common.ids import ActionId, BlockId, item_block_id
 from bot.common.metadata import Metadata
 from commands import returns
@@ -52,8 +53,7 @@ def read_form(values: Values, meta: ReturnFormMeta, today: date) -> tuple[return
     reasons: dict[str, str] = {}
     for index, item_id in enumerate(meta.item_ids):
         chosen = values.get(item_block_id(index, "qty"), {}).get(ActionId.RETURN_ITEM_QUANTITY, {})
-        typed = (chosen.get("selected_option") or {}).get("value", chosen.get("value"))
-        quantities[item_id] = returns.parse_quantity(str(typed or "0"))
+        quantities[item_id] = returns.parse_quantity(typed_quantity(chosen) or "0")
         reason = values.get(item_block_id(index, "reason"), {}).get(ActionId.RETURN_ITEM_REASON, {})
         reasons[item_id] = (reason.get("selected_option") or {}).get("value", returns.DEFAULT_REASON)
     text = {block: (_value(values, block).get("value") or "").strip() for block in _ADDRESS_BLOCKS}

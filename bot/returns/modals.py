@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.common.blocks import Block, escape, option, plain, section, text_input
+from bot.common.blocks import Block, escape, option, plain, quantity_input, section, text_input
 from bot.common.ids import ActionId, BlockId, CallbackId, item_block_id
 from bot.returns.form import EmailFormMeta, ReturnFormMeta
 from commands.returns import REASONS, Case, ReturnDraft, ReturnForm
@@ -10,7 +10,6 @@ from domain.vocabulary import Delivery
 
 DELIVERY_LABELS = {Delivery.DROP_OFF: "Drop-off at a parcel point", Delivery.PICKUP: "Pickup from the customer"}
 MAX_MODAL_ITEMS = 20  # 3 blocks each, within the 100 blocks of a modal beside the other fields
-MAX_SELECT_OPTIONS = 100  # Slack refuses a static select with more; larger quantities are typed instead
 TITLE = "Return"
 
 
@@ -132,22 +131,7 @@ def email_modal(case: Case, meta: EmailFormMeta) -> Block:
 
 
 def _quantity(most: int, chosen: int) -> Block:
-    """A menu of 0…most, or a number field where the menu would pass Slack's 100 options."""
-    if most + 1 > MAX_SELECT_OPTIONS:
-        return {
-            "type": "number_input", "action_id": ActionId.RETURN_ITEM_QUANTITY, "is_decimal_allowed": False,
-            "min_value": "0", "max_value": str(most), "initial_value": str(chosen),
-        }  # fmt: skip
-    options = [option(str(n), f"{n} of {most}") for n in range(most + 1)]
-    return {
-        "type": "static_select",
-        "action_id": ActionId.RETURN_ITEM_QUANTITY,
-        "options": options,
-        "initial_option": options[chosen],
-    }
-
-
-
+    return quantity_input(ActionId.RETURN_ITEM_QUANTITY, most, chosen)
 
 
 def _text_input(block_id: str, label: str, value: str, *, optional: bool = False, hint: str = "") -> Block:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import partial
 
 from domain.vocabulary import known_language
 from integrations.mail.addresses import require_address
@@ -67,29 +68,11 @@ def label_email(
     `sender` is the shop's return e-mail address (RETURN_ADDRESS_EMAIL), so a customer's reply reaches
     the people handling returns. Raises MailError when the customer's address is missing or invalid.
     """
-    recipient = require_address(to)
-    from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
-    if not pdf:
-        raise ValueError("the return label PDF is empty")
-    if not idempotency_key:
-        raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
-    language = known_language(language)
-    text = label_text(
-        language,
-        customer_name=customer_name,
-        order_name=order_name,
-        rma=rma,
-        tracking_number=tracking_number,
-        delivery=delivery,
-        pickup_date=pickup_date,
-        shop_name=shop_name,
-        return_address=return_address,
-    )
-    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"return-label-{safe_token(rma)}.pdf")
-    # After the body: set_content and add_attachment rewrite every Content-* header of the message.
-    message["Content-Language"] = language
-    return message
+    write = partial(
+        label_text, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
+        delivery=delivery, pickup_date=pickup_date, shop_name=shop_name, return_address=return_address,
+    )  # fmt: skip
+    return _to_customer(to, sender, shop_name, language, rma, idempotency_key, now, write, pdf=pdf)
 
 
 def void_email(
@@ -106,18 +89,11 @@ def void_email(
     now: datetime | None = None,
 ) -> EmailMessage:
     """The "your return label was cancelled" e-mail: to someone the label was e-mailed to, once it is voided."""
-    recipient = require_address(to)
-    from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
-    if not idempotency_key:
-        raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
-    language = known_language(language)
-    text = void_text(
-        language, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
+    write = partial(
+        void_text, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
         shop_name=shop_name,
     )  # fmt: skip
-    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
-    message["Content-Language"] = language
-    return message
+    return _to_customer(to, sender, shop_name, language, rma, idempotency_key, now, write)
 
 
 def reminder_email(
@@ -135,21 +111,11 @@ def reminder_email(
     now: datetime | None = None,
 ) -> EmailMessage:
     """The reminder that the return has not arrived yet, with the label attached again."""
-    recipient = require_address(to)
-    from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
-    if not pdf:
-        raise ValueError("the return label PDF is empty")
-    if not idempotency_key:
-        raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
-    language = known_language(language)
-    text = reminder_text(
-        language, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
+    write = partial(
+        reminder_text, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
         shop_name=shop_name,
     )  # fmt: skip
-    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
-    message.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"return-label-{safe_token(rma)}.pdf")
-    message["Content-Language"] = language
-    return message
+    return _to_customer(to, sender, shop_name, language, rma, idempotency_key, now, write, pdf=pdf)
 
 
 def received_email(
@@ -169,16 +135,31 @@ def received_email(
     now: datetime | None = None,
 ) -> EmailMessage:
     """The follow-up: we received the return on <date>, what came back (quantity, name) and what happens next."""
+    write = partial(
+        received_text, customer_name=customer_name, order_name=order_name, rma=rma, received_on=received_on,
+        items=items, missing=missing, resolution=resolution, shop_name=shop_name,
+    )  # fmt: skip
+    return _to_customer(to, sender, shop_name, language, rma, idempotency_key, now, write)
+
+
+def _to_customer(
+    to: str, sender: str, shop_name: str, language: str, rma: str, key: str, now: datetime | None,
+    write: Callable[[str], LabelText], *, pdf: bytes | None = None,
+) -> EmailMessage:  # fmt: skip
+    """What every message to a customer does: check both addresses and the key, write the text in the customer's
+    language (English when we have none of theirs), and attach the label when it goes along."""
     recipient = require_address(to)
     from_address = require_address(sender, "the shop's return e-mail address (RETURN_ADDRESS_EMAIL) is not valid")
-    if not idempotency_key:
+    if pdf is not None and not pdf:
+        raise ValueError("the return label PDF is empty")
+    if not key:
         raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
     language = known_language(language)
-    text = received_text(
-        language, customer_name=customer_name, order_name=order_name, rma=rma, received_on=received_on, items=items,
-        missing=missing, resolution=resolution, shop_name=shop_name,
-    )  # fmt: skip
-    message = _message(recipient, from_address, shop_name, text, language, rma, idempotency_key, now)
+    message = _message(recipient, from_address, shop_name, write(language), language, rma, key, now)
+    if pdf:
+        filename = f"return-label-{safe_token(rma)}.pdf"
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)
+    # After the body: set_content and add_attachment rewrite every Content-* header of the message.
     message["Content-Language"] = language
     return message
 

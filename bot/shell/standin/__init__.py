@@ -3,6 +3,7 @@
 Used by the tests and by `returnbot shell`, so nothing here may talk to the real Slack.
 """
 
+from .errors import SlackError
 from .payloads import (
     API_APP_ID,
     BOT_ID,
@@ -19,8 +20,10 @@ from .payloads import (
     view_block_actions_payload,
     view_submission_payload,
 )
-from .server import DEFAULT_SCOPES, Call, FakeSlack, File, SlackError
+from .records import Call, File
+from .server import FakeSlack
 from .signing import signed_headers
+from .state import DEFAULT_SCOPES
 from .validation import BlockKitError, validate_blocks, validate_message, validate_submission_ack, validate_view
 
 __all__ = [

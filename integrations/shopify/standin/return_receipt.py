@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from graphql import GraphQLResolveInfo
 
-from integrations.shopify.standin.data import Node, gid, iso
+from integrations.shopify.standin.values import Node, gid, iso
 
 if TYPE_CHECKING:
     from integrations.shopify.standin.server import FakeShopify

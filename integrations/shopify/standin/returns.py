@@ -17,9 +17,10 @@ from typing import Any
 
 from graphql import GraphQLResolveInfo
 
-from integrations.shopify.standin.data import Node, by_position, connection_of, gid, iso, legacy_id, paginate
+from integrations.shopify.standin.connections import by_position, connection_of, paginate
 from integrations.shopify.standin.return_receipt import install_receipts
 from integrations.shopify.standin.server import FakeShopify
+from integrations.shopify.standin.values import Node, gid, iso, legacy_id
 
 # Returns that no longer hold their items (Shopify gives declined and cancelled quantities back)
 _RELEASED = frozenset({"DECLINED", "CANCELED"})

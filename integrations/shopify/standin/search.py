@@ -14,7 +14,8 @@ from datetime import UTC
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from integrations.shopify.standin.data import Node, SortKey, fold, parse_iso
+from integrations.shopify.standin.connections import SortKey
+from integrations.shopify.standin.values import Node, fold, parse_iso
 
 _COMPARATORS = (">=", "<=", ">", "<")
 _SPECIAL = set(" \t\n():\\'\"")
