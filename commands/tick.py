@@ -42,8 +42,8 @@ MAX_PER_TICK = 5000  # at most this many rows a tick; the rest wait for the next
 TRACK_PER_TICK = 200  # labels asked about per tick (the least recently asked first)
 POLL_PER_TICK = 100  # the shop's returns read per tick
 RETRY_AFTER = timedelta(minutes=5)
-# rows of a batch done side by side: each mostly waits (Slack, SMTP, the database), so a few threads overlap the
-# waits; each row is still done once (its claim, its operation keys), and the order among them does not matter
+# cases of a batch done side by side: each mostly waits (Slack, SMTP, the database), so a few threads overlap the
+# waits; each row is still done once (its claim, its operation keys), and one case's rows keep their order
 WORKERS = 4
 
 __all__ = ["Digest", "LifecycleSettings", "Notifier", "RefundSummary", "TickReport", "refunds_waiting", "tick"]
@@ -224,9 +224,17 @@ def _due(
             if not claimed:
                 return
             done += len(claimed)
-            for counted in pool.map(lambda reminder: _do(services, notifier, reminder, now), claimed):
-                if counted:
-                    counts[counted] += 1
+            for counted in pool.map(lambda rows: [_do(services, notifier, r, now) for r in rows], _by_subject(claimed)):
+                counts.update(c for c in counted if c)
+
+
+def _by_subject(claimed: list[reminders.Reminder]) -> list[list[reminders.Reminder]]:
+    """The claimed rows by case, each case's in the order they fell due: a case's reminder, escalation and expiry
+    all due at once (the bot was down for weeks) are done one after the other, never the expiry first."""
+    groups: dict[str, list[reminders.Reminder]] = {}
+    for reminder in claimed:  # claim_due returns them by due time
+        groups.setdefault(reminder.subject, []).append(reminder)
+    return list(groups.values())
 
 
 def _do(services: Services, notifier: Notifier, reminder: reminders.Reminder, now: datetime) -> str:

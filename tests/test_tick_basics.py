@@ -64,6 +64,20 @@ def test_reminder_escalation_and_expiry_come_once_each_on_their_days(services: S
     assert run(services, notifier) == ticks.TickReport()
 
 
+
+def test_a_case_whose_reminder_escalation_and_expiry_fall_due_together_gets_them_in_that_order(
+    services: Services,
+) -> None:
+    # the bot was down for a month: every case's three rows are due in one tick, done on several threads
+    notifier = RecordingNotifier()
+    rmas = [label_return(services, order) for order in ("#1001", "#1005", "#1002")]
+    later(services, days=30, minutes=1)
+    assert ticks.tick(services, notifier, now=services.clock(), owner="one", workers=4) == ticks.TickReport(
+        reminders=3, escalations=3, expired=3
+    )
+    for rma in rmas:
+        assert [method for method, about in notifier.calls if about == rma] == ["reminder", "escalation", "expired"]
+
 def test_without_customer_reminders_only_the_thread_hears(db: Database, tmp_path: Path) -> None:
     services = make_services(db, tmp_path, settings=replace(SETTINGS, customer_reminder=False))
     notifier = RecordingNotifier()
