@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import StrEnum
 
 from commands.errors import UserError
@@ -22,7 +21,6 @@ from storage import refunds
 from storage.refunds import Outcome, RefundRequestView, Transition
 
 # far beyond any store call's time budget: an attempt this old is not running any more
-INTERRUPTED_AFTER_MINUTES = 10
 
 
 class Refusal(StrEnum):
@@ -174,9 +172,3 @@ def plan_of(request: RefundRequestView) -> RefundPlan:
         note=request.note,
         notify_customer=request.notify_customer,
     )
-
-
-def fail_interrupted(services: Services, *, minutes: int = INTERRUPTED_AFTER_MINUTES) -> list[RefundRequestView]:
-    """At start: refunds left `executing` by a stopped instance become `failed` (Retry is safe: same key)."""
-    now = services.clock()
-    return refunds.fail_interrupted(services.db, started_before=now - timedelta(minutes=minutes), at=now)

@@ -16,17 +16,14 @@ from urllib.error import URLError
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.error import BoltError
-from slack_sdk import WebClient
 from sqlalchemy import text
 
 from bot.app import create_app, make_client
-from bot.common.context import BotContext
 from bot.common.worker import WorkerPool
 from bot.main.config import Settings
 from bot.main.http_server import Limits, SlackHTTPServer
 from bot.main.scheduler import start_ticking
 from bot.main.services import StartupError, bot_context
-from bot.refunds import flow as refund_flow
 from commands.services import Services
 
 log = logging.getLogger(__name__)
@@ -75,15 +72,7 @@ def build_app(settings: Settings, services: Services, worker: WorkerPool, *, htt
         raise StartupError(f"SLACK_BOT_TOKEN: Slack refused the token ({exc})") from exc
     except (URLError, OSError) as exc:
         raise StartupError(f"SLACK_API_URL: cannot reach Slack at {settings.slack_api_url} ({exc})") from exc
-    worker.submit(partial(_recover_refunds, ctx, client))
     return app
-
-
-def _recover_refunds(ctx: BotContext, client: WebClient) -> None:
-    try:
-        refund_flow.recover_interrupted(ctx, client)
-    except Exception:
-        log.exception("could not look for interrupted refunds")
 
 
 def health_check(services: Services) -> Callable[[], dict[str, Any]]:

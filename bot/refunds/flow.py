@@ -121,12 +121,3 @@ def thread_link(client: WebClient, request: RefundRequestView) -> str | None:
         return str(found["permalink"])
     except SlackApiError:
         return None
-
-
-def recover_interrupted(
-    ctx: BotContext, client: WebClient, *, minutes: int = refund_decisions.INTERRUPTED_AFTER_MINUTES
-) -> None:
-    """At start: refunds left `executing` by a stopped instance become `failed`, and say so with Retry."""
-    for request in refund_decisions.fail_interrupted(ctx.services, minutes=minutes):
-        log.warning("refund request %s was interrupted while refunding: marked failed, Retry is offered", request.id)
-        report(ctx, client, request)
