@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -14,6 +15,7 @@ from bot.common.context import BotContext, RefundSetup
 from bot.common.worker import WorkerPool
 from bot.main.http_server import SlackHTTPServer
 from bot.main.runtime import health_check
+from bot.shell.session import run_shell
 from bot.shell.standin import FakeSlack, block_actions_payload, interactive_form, signed_headers, slash_command_form
 from commands.services import Services
 
@@ -142,3 +144,14 @@ def ack_text(response: httpx.Response) -> str:
     if response.headers.get("content-type", "").startswith("application/json"):
         return str(response.json().get("text", ""))
     return response.text
+
+
+def shell(services: Services, *lines: str) -> str:
+    """Type `lines` into the terminal client on `services`; what it printed."""
+    worker = WorkerPool(workers=2)
+    out = io.StringIO()
+    try:
+        assert run_shell(BotContext(services, worker), io.StringIO("\n".join(lines) + "\n"), out) == 0
+    finally:
+        worker.shutdown()
+    return out.getvalue()

@@ -3,21 +3,19 @@ reminder, the escalation and a digest, as `returnbot shell` does with those line
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.common.context import BotContext
-from bot.common.worker import WorkerPool
-from bot.shell.session import HELP, run_shell
+from bot.shell.session import HELP
 from bot.shell.ticking import describe, parse_step
 from commands.services import LifecycleSettings, Services
 from commands.tick import TickReport
 from storage.db import Database
 from tests.lifecycle_env import make_services
+from tests.slack_harness import shell
 
 
 @pytest.fixture
@@ -26,15 +24,6 @@ def services(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
     # as `returnbot shell` runs without ESCALATION_CHANNEL and DIGEST_CHANNEL: the shell's channels take them
     return make_services(db, tmp_path, settings=LifecycleSettings())
 
-
-def shell(services: Services, *lines: str) -> str:
-    worker = WorkerPool(workers=2)
-    out = io.StringIO()
-    try:
-        assert run_shell(BotContext(services, worker), io.StringIO("\n".join(lines) + "\n"), out) == 0
-    finally:
-        worker.shutdown()
-    return out.getvalue()
 
 
 def test_the_reminder_the_escalation_and_a_digest(services: Services) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from collections.abc import Iterator
@@ -15,10 +14,7 @@ import pytest
 from slack_bolt import BoltResponse
 from sqlalchemy import select
 
-from bot.common.context import BotContext
-from bot.common.worker import WorkerPool
 from bot.shell.modal import ModalDriver, option_keys
-from bot.shell.session import run_shell
 from commands.services import ReturnSettings, Services
 from integrations.carriers.local import LocalCarrier
 from integrations.local_store.seed import seed_demo_orders
@@ -27,6 +23,7 @@ from integrations.mail.outbox import OutboxMailer
 from storage.db import Database
 from storage.models import ReturnCaseRow
 from storage.serials import next_serial
+from tests.slack_harness import shell
 from tests.test_returns_workflow import WAREHOUSE
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
@@ -42,15 +39,6 @@ def services(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S
         returns=ReturnSettings(address=WAREHOUSE, email="returns@example.com", shop_name="Returnbot Demo"),
     )  # fmt: skip
 
-
-def shell(services: Services, *lines: str) -> str:
-    worker = WorkerPool(workers=2)
-    out = io.StringIO()
-    try:
-        assert run_shell(BotContext(services, worker), io.StringIO("\n".join(lines) + "\n"), out) == 0
-    finally:
-        worker.shutdown()
-    return out.getvalue()
 
 
 def test_an_unknown_command_gets_one_line_and_no_bolt_advice(

@@ -147,6 +147,15 @@ def block_actions_payload(
     return payload
 
 
+def _with_state(view: dict[str, Any], values: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """A copy of the view as Slack returned it (with id and hash), holding `values` as its state."""
+    if "id" not in view or "hash" not in view:
+        raise ValueError("view must be the one Slack returned (with id and hash), not the one sent")
+    current = copy.deepcopy(view)
+    current["state"] = {"values": copy.deepcopy(values)}
+    return current
+
+
 def view_block_actions_payload(
     user_id: str,
     view: dict[str, Any],
@@ -159,10 +168,7 @@ def view_block_actions_payload(
     api_app_id: str = API_APP_ID,
 ) -> dict[str, Any]:
     """`block_actions` for an input with dispatch_action inside a modal: the view and its state, no channel."""
-    if "id" not in view or "hash" not in view:
-        raise ValueError("view must be the one Slack returned (with id and hash), not the one sent")
-    current = copy.deepcopy(view)
-    current["state"] = {"values": copy.deepcopy(values)}
+    current = _with_state(view, values)
     entry = values.get(block_id, {}).get(action_id, {})
     action = {"action_id": action_id, "block_id": block_id, "action_ts": action_ts(), **copy.deepcopy(entry)}
     return {
@@ -251,10 +257,7 @@ def view_submission_payload(
     api_app_id: str = API_APP_ID,
 ) -> dict[str, Any]:
     """`view_submission` for `view` as views.open/update returned it (with id and hash)."""
-    if "id" not in view or "hash" not in view:
-        raise ValueError("view must be the one Slack returned (with id and hash), not the one sent")
-    submitted = copy.deepcopy(view)
-    submitted["state"] = {"values": copy.deepcopy(values)}
+    submitted = _with_state(view, values)
     return {
         "type": "view_submission",
         "team": {"id": team_id, "domain": TEAM_DOMAIN},
