@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -541,7 +540,10 @@ EXPENSIVE = "query Expensive { orders(first: 25) { nodes { id customer { id } } 
 
 
 def test_a_burst_is_throttled_and_succeeds_after_the_computed_wait(client: httpx.Client) -> None:
-    with FakeShopify(demo_orders(), bucket_max=100, restore_rate=10, now=lambda: NOW) as fake:
+    seconds = [0.0]  # the bucket's clock: moved, never waited for
+    with FakeShopify(
+        demo_orders(), bucket_max=100, restore_rate=10, now=lambda: NOW, bucket_clock=lambda: seconds[0]
+    ) as fake:
         throttled = None
         for _ in range(5):
             body = post(client, fake, EXPENSIVE).json()
@@ -562,7 +564,7 @@ def test_a_burst_is_throttled_and_succeeds_after_the_computed_wait(client: httpx
         assert status["maximumAvailable"] == 100 and status["restoreRate"] == 10
         assert status["currentlyAvailable"] < 52
         assert fake.throttled == 1 and fake.calls[-1].outcome == "throttled"
-        time.sleep((cost["requestedQueryCost"] - status["currentlyAvailable"]) / status["restoreRate"])
+        seconds[0] += (cost["requestedQueryCost"] - status["currentlyAvailable"]) / status["restoreRate"]
         retried = post(client, fake, EXPENSIVE).json()
         assert len(retried["data"]["orders"]["nodes"]) == 24
         fake.assert_no_rejections()

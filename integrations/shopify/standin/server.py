@@ -113,6 +113,7 @@ class FakeShopify:
         bucket_max: float = 1000.0,
         restore_rate: float = 100.0,
         now: Callable[[], datetime] | None = None,
+        bucket_clock: Callable[[], float] = time.monotonic,  # seconds; tests move it instead of waiting
     ) -> None:
         load_schema()  # half a second, better spent here than in the first request
         self.access_token = access_token
@@ -130,7 +131,7 @@ class FakeShopify:
         self.search_warnings: list[dict[str, Any]] = []
         self.throttled = 0
         self.timeout_seconds = 5.0
-        self._bucket = LeakyBucket(float(bucket_max), float(restore_rate))
+        self._bucket = LeakyBucket(float(bucket_max), float(restore_rate), monotonic=bucket_clock)
         self._faults: deque[Fault] = deque()
         self._delay = 0.0
         self._lock = threading.Lock()  # calls, rejections, faults
