@@ -13,7 +13,11 @@ BENCHMARKS = {
     "shopify": "bench.shopify_lookups",
     "labels": "bench.labels",
     "instant-return": "bench.instant_return",
+    "carrier-return": "bench.carrier_return",
     "tick": "bench.tick",
+    "cli-start": "bench.cli_start",
+    "cancel-order": "bench.cancel_order",
+    "report-sales": "bench.report_sales",
 }
 
 

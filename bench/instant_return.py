@@ -1,9 +1,10 @@
 """An instant return end to end, with 50 ms added to every call to Slack, Shopify and the carrier.
 
 `/return <order> instant` is sent as a signed request to the bot over HTTP; the clock stops when the
-label's file is complete in the order's thread at the fake Slack. Printed beside it: the sum of the
-latencies of the calls that had to happen one after another (every call the fakes recorded in that
-time; the bot makes them in sequence), so the ratio is what the bot itself adds.
+label's file is complete in the order's thread at the fake Slack. The time is divided by the latency of the calls
+that cannot be left out or merged, made one after another (UNAVOIDABLE), so a redundant call counts against the
+bot instead of flattering the ratio; the calls the fakes recorded in that time are printed beside it. Each return
+is over (its message in the thread updated with the label) before the next one starts.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -39,6 +41,17 @@ from storage.serials import next_serial
 LATENCY = 0.050
 SECRET = "bench-secret"
 ORDERS = ["#1001", "#1002", "#1003", "#1005", "#1006", "#1008", "#1009", "#1013", "#1015", "#1016"]
+# What an instant return cannot do without, in order: Shopify finds the order by its number and reads it (one
+# document within the cost limit), the card is posted and the return's message in its thread, the carrier makes
+# the label, Shopify is read once before the return is made (a retry must reuse it) and takes the two mutations (the
+# second needs the first's reverse fulfillment order), and the PDF goes up in Slack's three steps.
+UNAVOIDABLE = {
+    "shopify": ("OrderSearch", "OrderDetail", "ReturnState", "ReturnCreate", "ReverseDeliveryCreate"),
+    "slack": ("chat.postMessage", "chat.postMessage", "files.getUploadURLExternal", "file_upload",
+              "files.completeUploadExternal"),
+    "carrier": ("create_return_shipment",),
+}  # fmt: skip
+UNAVOIDABLE_CALLS = sum(len(calls) for calls in UNAVOIDABLE.values())
 
 
 class SlowCarrier:
@@ -60,6 +73,9 @@ class SlowCarrier:
 
     def tracking_status(self, tracking_number: str) -> str:
         return self.inner.tracking_status(tracking_number)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)  # the rest of the carrier as it is: no network in them for a local label
 
 
 def run(quick: bool = False) -> None:
@@ -88,23 +104,29 @@ def run(quick: bool = False) -> None:
         _one(http, slack, shop, carrier, "#1011")
         slack.delay("*", LATENCY)
         shop.delay(LATENCY)
+        made: list[str] = []
         for name in orders:
-            elapsed, calls = _one(http, slack, shop, carrier, name)
-            rows.append((name, elapsed, calls))
+            elapsed, made = _one(http, slack, shop, carrier, name)
+            rows.append((name, elapsed, len(made)))
         server.shutdown()
         http.close()
-    table_rows = [(n, ms(e), c, ms(c * LATENCY), ratio(e, c * LATENCY)) for n, e, c in rows]
-    print(table("instant return, 50 ms per outside call", ["order", "total ms", "calls", "sum of calls ms",
-                                                            "total ÷ sum"], table_rows))  # fmt: skip
-    median_ratio = statistics.median(e / (c * LATENCY) for _, e, c in rows)
-    print(f"median total ÷ sum: {median_ratio:.2f}× (target ≤ 1.20×) → {'met' if median_ratio <= 1.2 else 'NOT met'}")
+    floor = UNAVOIDABLE_CALLS * LATENCY
+    table_rows = [(n, ms(e), c, UNAVOIDABLE_CALLS, ms(floor), ratio(e, floor)) for n, e, c in rows]
+    header = ["order", "total ms", "calls made", "unavoidable", "unavoidable ms", "total ÷ unavoidable"]
+    print(table("instant return, 50 ms per outside call", header, table_rows))
+    print("calls of the last return, in order: " + ", ".join(made))
+    median_ratio = statistics.median(e / floor for _, e, _c in rows)
+    verdict = "met" if median_ratio <= 1.2 else "NOT met"
+    print(f"median total ÷ unavoidable calls: {median_ratio:.2f}× (target ≤ 1.20×) → {verdict}")
 
 
 def _one(
     http: httpx.Client, slack: FakeSlack, shop: FakeShopify, carrier: SlowCarrier, order: str
-) -> tuple[float, int]:
+) -> tuple[float, list[str]]:
+    """One instant return: its time to the label's file in the thread, and the outside calls made in that time."""
     slack_before, shop_before, carrier_before = len(slack.calls), len(shop.calls), carrier.calls
     files_before = len(slack.calls_to("files.completeUploadExternal"))
+    updates_before = len(slack.calls_to("chat.update"))
     body = slash_command_form(
         "/return", f"{order} instant", "U0BENCH", "C0BENCH", slack.response_url(channel="C0BENCH")
     )
@@ -113,6 +135,8 @@ def _one(
     slack.wait_for("files.completeUploadExternal", count=files_before + 1, timeout=60)
     elapsed = time.perf_counter() - start
     done = slack.calls_to("files.completeUploadExternal")[-1].at
-    slack_calls = [c for c in slack.calls[slack_before:] if c.at <= done and c.method != "auth.test"]
-    shop_calls = len(shop.calls) - shop_before
-    return elapsed, len(slack_calls) + shop_calls + (carrier.calls - carrier_before)
+    # after the file, the return's message is updated with the label: wait for it, so it is not in the next return
+    slack.wait_for("chat.update", count=updates_before + 1, timeout=60)
+    slack_calls = [c.method for c in slack.calls[slack_before:] if c.at <= done and c.method != "auth.test"]
+    shop_calls = [c.operation_name or "?" for c in shop.calls[shop_before:]]
+    return elapsed, shop_calls + slack_calls + ["carrier"] * (carrier.calls - carrier_before)

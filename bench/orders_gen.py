@@ -2,9 +2,12 @@
 
 `write_export` writes the same columns as Shopify's orders export (one row per line item, the order-level
 columns on the first row of each order) plus the Tracking Number / Tracking Company / Tracking URL /
-Locale columns the importer also reads. `sample_queries` returns what an agent would type to find orders
-that the same generator wrote: numbers, e-mails, full and partial names, tracking numbers, and names
-that match nothing.
+Locale columns the importer also reads. Besides plain orders it writes gifts (another person's shipping name
+and phone), cash-on-delivery orders (no e-mail, the number in the Phone column) and orders with the e-mail
+alone (no name), and phone numbers in the forms exports have (`+358 40…`, `'+358…`, `00358…`).
+`sample_queries` returns what an agent would type to find orders that the same generator wrote: numbers,
+e-mails, full and partial names, gift recipients' names, phone numbers, tracking numbers, and names that
+match nothing.
 
 Everything a query can target (the customer of order k, whether it shipped, its tracking number) is a
 pure function of the seed and the order's index, so queries can be chosen without reading the file back;
@@ -28,12 +31,17 @@ from typing import NamedTuple
 
 from domain.text import fold
 
-VERSION = 1
+VERSION = 2
 SEED = 20260901
 FIRST_NUMBER = 1001  # Shopify's first order is #1001
 CUSTOMERS = 600_000  # customer k's orders share one name, e-mail and address
 FULFILLED_PERCENT = 70  # with a (unique) tracking number; the rest are not shipped yet
 START = 1_672_531_200  # 2023-01-01 00:00:00 UTC: created_at of the first order
+# what agents meet besides the plain order (percent of orders): a gift (another person's shipping name and phone),
+# cash on delivery (no e-mail; the number in the Phone column), an order with the e-mail alone (no name at all)
+GIFT_PERCENT = 5
+COD_PERCENT = 3
+NAMELESS_PERCENT = 3
 
 COLUMNS = (
     "Name", "Email", "Financial Status", "Paid at", "Fulfillment Status", "Fulfilled at", "Accepts Marketing",
@@ -311,6 +319,36 @@ def customer_of(index: int, seed: int = SEED) -> Customer:
     return customer(_mix(index ^ (seed << 32)) % CUSTOMERS, seed)
 
 
+def order_kind(index: int, seed: int = SEED) -> str:
+    """"gift", "cod", "nameless" or "plain" (see GIFT_PERCENT and the rest)."""
+    roll = _mix(index ^ (seed << 32) ^ 0x61F7) % 100
+    if roll < GIFT_PERCENT:
+        return "gift"
+    if roll < GIFT_PERCENT + COD_PERCENT:
+        return "cod"
+    if roll < GIFT_PERCENT + COD_PERCENT + NAMELESS_PERCENT:
+        return "nameless"
+    return "plain"
+
+
+def recipient_of(index: int, seed: int = SEED) -> Customer:
+    """Whom a gift (order_kind "gift") is shipped to: their name and phone number are on the shipping address."""
+    return customer(_mix(index ^ (seed << 32) ^ 0x9E37) % CUSTOMERS, seed)
+
+
+def written_phone(person: Customer, index: int, seed: int = SEED) -> str:
+    """The customer's number as an export has it: as typed at checkout, or as a spreadsheet keeps it."""
+    compact = person.phone.replace(" ", "")
+    match _mix(index ^ (seed << 32) ^ 0x7E1) % 4:
+        case 0:
+            return person.phone  # +358 401234567
+        case 1:
+            return "'" + compact  # '+358401234567, the spreadsheet's text mark
+        case 2:
+            return "00" + compact[1:]  # 00358401234567
+    return "+" + " ".join(compact[i : i + 3] for i in range(1, len(compact), 3))  # +358 401 234 567
+
+
 def is_fulfilled(index: int, seed: int = SEED) -> bool:
     return (_mix(index ^ (seed << 32) ^ 0xF0F0) >> 7) % 100 < FULFILLED_PERCENT
 
@@ -470,6 +508,10 @@ def _orders(seed: int) -> Iterator[tuple[str, int]]:
     created = START
     for index in itertools.count():
         person = customer_of(index, seed)
+        kind = order_kind(index, seed)
+        email = "" if kind == "cod" else person.email
+        billing_name = "" if kind == "nameless" else person.name
+        recipient = recipient_of(index, seed) if kind == "gift" else None
         country = person.country
         carrier = country.carrier
         currency = country.currency
@@ -506,7 +548,7 @@ def _orders(seed: int) -> Iterator[tuple[str, int]]:
 
         first = blank.copy()
         first[at["Name"]] = name
-        first[at["Email"]] = person.email
+        first[at["Email"]] = email
         first[at["Financial Status"]] = financial
         first[at["Paid at"]] = _time(created + 7, offset) if paid else ""
         first[at["Fulfillment Status"]] = "fulfilled" if shipped else "unfulfilled"
@@ -519,11 +561,15 @@ def _orders(seed: int) -> Iterator[tuple[str, int]]:
         first[at["Total"]] = _money(total)
         first[at["Discount Amount"]] = "0.00"
         first[at["Shipping Method"]] = carrier.method
-        address = (person.name, _csv(person.street), _csv(person.street), person.city, person.zip, country.code)
+        address = (billing_name, _csv(person.street), _csv(person.street), person.city, person.zip, country.code)
         for columns in _ADDRESS_COLUMNS:
             for column, value in zip(columns, address, strict=True):
                 first[column] = value
-        first[at["Billing Phone"]] = person.phone
+        phone = _csv(written_phone(person, index, seed))
+        first[at["Phone" if kind == "cod" else "Billing Phone"]] = phone
+        if recipient is not None:
+            first[at["Shipping Name"]] = recipient.name
+            first[at["Shipping Phone"]] = recipient.phone
         if random_() < 0.02:
             first[at["Notes"]] = notes[int(random_() * len(notes))]
         if not shipped and financial == "refunded":
@@ -548,7 +594,7 @@ def _orders(seed: int) -> Iterator[tuple[str, int]]:
             else:  # Shopify repeats only the name, e-mail and time on the other rows of an order
                 row = blank.copy()
                 row[at["Name"]] = name
-                row[at["Email"]] = person.email
+                row[at["Email"]] = email
             row[at["Created at"]] = created_text
             row[at["Lineitem quantity"]] = str(quantity)
             row[at["Lineitem name"]] = product.name
@@ -571,7 +617,7 @@ def _orders(seed: int) -> Iterator[tuple[str, int]]:
 
 # --- queries ------------------------------------------------------------------------------------------------
 
-QUERY_KINDS = ("number", "email", "full name", "partial name", "tracking", "no match")
+QUERY_KINDS = ("number", "email", "full name", "partial name", "ship-to name", "phone", "tracking", "no match")
 
 
 def sample_queries(orders: int, per_kind: int, *, seed: int = SEED) -> dict[str, list[str]]:
@@ -579,24 +625,51 @@ def sample_queries(orders: int, per_kind: int, *, seed: int = SEED) -> dict[str,
 
     Each kind gets `per_kind` texts: an order number (`#1234`), its customer's e-mail, full name, a
     partial name (the first four letters of the first name and of the surname, as typed, with accents),
-    a tracking number, and names that match no order (either unknown words or a first name and a surname
-    that never appear in one name, e.g. from two different countries).
+    a gift's recipient (the shipping name), the customer's phone number (written one of the ways agents
+    type them), a tracking number, and names that match no order (either unknown words or a first name and
+    a surname that never appear in one name, e.g. from two different countries). A query targets an order
+    that has what it searches for (an e-mail query no cash-on-delivery order, a name query no nameless one).
     """
     rng = random.Random(seed ^ 0x5EA7C4)
     queries: dict[str, list[str]] = {kind: [] for kind in QUERY_KINDS}
-    while len(queries["tracking"]) < per_kind:
+
+    def add(kind: str, text: str) -> None:
+        if len(queries[kind]) < per_kind:
+            queries[kind].append(text)
+
+    while any(len(queries[k]) < per_kind for k in QUERY_KINDS if k != "no match"):
         index = rng.randrange(orders)
-        if len(queries["number"]) < per_kind:
-            person = customer_of(index, seed)
-            queries["number"].append(order_name(index))
-            queries["email"].append(person.email)
-            queries["full name"].append(person.name)
-            queries["partial name"].append(f"{person.first_name[:4]} {person.surname[:4]}")
+        person = customer_of(index, seed)
+        kind = order_kind(index, seed)
+        add("number", order_name(index))
+        add("phone", _typed_phone(person, rng))
+        if kind != "cod":
+            add("email", person.email)
+        if kind != "nameless":
+            add("full name", person.name)
+            add("partial name", f"{person.first_name[:4]} {person.surname[:4]}")
+        if kind == "gift":
+            add("ship-to name", recipient_of(index, seed).name)
         tracking = tracking_number(index, seed)
         if tracking is not None:
-            queries["tracking"].append(tracking)
+            add("tracking", tracking)
     queries["no match"] = _no_match_names(per_kind, rng)
     return queries
+
+
+def _typed_phone(person: Customer, rng: random.Random) -> str:
+    """A number as an agent types it; national (`040 123 4567`) only for the shop's country, Finland."""
+    compact = person.phone.replace(" ", "")
+    match rng.randrange(4):
+        case 0:
+            return person.phone
+        case 1 if person.country.code == "FI":
+            return compact[1:]  # 358401234567
+        case 2 if person.country.code == "FI":
+            return "0" + compact[4:6] + " " + compact[6:9] + " " + compact[9:]  # 040 123 4567
+        case 3:
+            return "00" + compact[1:]  # 0046701234567
+    return compact  # +46701234567
 
 
 def _no_match_names(count: int, rng: random.Random) -> list[str]:

@@ -1,10 +1,12 @@
 """Order search latency on a big local store, SQLite and PostgreSQL.
 
-1,000,000 generated orders (`--quick`: 50,000) are loaded through the real importer, then each kind of
-query an agent types is timed through `LocalStore.find_orders` (what `/order` runs), plus the whole
-`look_up()` (search + order detail) for an order number. The baseline, timed in the same run through
-the same engine and session path, is a primary-key lookup `select * from orders where id = :id`: a kind
-whose p95 is close to it costs little beyond the fixed per-query overhead.
+1,000,000 generated orders (`--quick`: 50,000; with gift orders, phone numbers written every way, orders
+without e-mail and orders without a name, see bench/orders_gen.py) are loaded through the real importer, then
+each kind of query an agent types (number, e-mail, full and partial name, a gift's ship-to name, phone
+number, tracking number, a name that matches nothing) is timed through `LocalStore.find_orders` (what `/order`
+runs), plus the whole `look_up()` (search + order detail) for an order number. The baseline, timed in the
+same run through the same engine and session path, is a primary-key lookup `select * from orders where id =
+:id`: a kind whose p95 is close to it costs little beyond the fixed per-query overhead.
 
 Building the databases takes a while (1,000,000 orders: minutes on SQLite, longer on PostgreSQL), so
 they are kept: `bench/out/search-v<generator version>-<orders>.sqlite3`, and the PostgreSQL database

@@ -11,18 +11,30 @@ from dataclasses import dataclass
 
 from commands.errors import UserError
 from commands.services import Services
+from domain import phones
 from domain.orders import Order, OrderQuery, OrderSummary, SearchKind
 from domain.store import StoreError
 from domain.text import fold
 
 MAX_QUERY_LENGTH = 200
 PICK_LIST_SIZE = 10
+COUNT_CAP = 10_000  # a pick list counts the matches up to this many ("over 10,000" beyond)
+DEFAULT_REGION = "FI"  # SHOP_COUNTRY's default: where a phone number without a country code is read
 
-USAGE = "Type an order number (#1001), an e-mail address, a customer name or a tracking number."
+USAGE = (
+    "Type an order number (#1001), an e-mail address, a customer name, a phone number (+358 40 123 4567) "
+    "or a tracking number."
+)
 
 _ORDER_NUMBER = re.compile(r"#?\s*(\d{1,9})")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TRACKING = re.compile(r"[A-Z0-9]{8,40}")
+# what a phone number is written with: digits, a leading + (or the 00 that stands for it), spaces, - . / ( )
+_PHONE_TEXT = re.compile(r"\+?[0-9\s\-./()]+")
+_PHONE_INTENT = re.compile(r"[+(]")  # a number that starts so is meant as a phone number, whatever follows
+_SEPARATED = re.compile(r"[0-9][\s\-./()]+[0-9]")
+# digits alone, this many or more, may be a tracking number (DPD's are 14): a phone only if the plan has it
+_AMBIGUOUS_DIGITS = 10
 
 
 @dataclass(frozen=True)
@@ -31,6 +43,7 @@ class LookupResult:
     order: Order | None  # exactly one match
     matches: list[OrderSummary]  # several: at most PICK_LIST_SIZE, newest first
     more: bool = False  # there were more matches than the pick list shows
+    total: int | None = None  # how many match in all when `more` (at most COUNT_CAP), if the store can count
     note: str | None = None  # why an order may exist although nothing matched
 
     @property
@@ -38,8 +51,9 @@ class LookupResult:
         return bool(self.order or self.matches)
 
 
-def parse_query(text: str) -> OrderQuery:
-    """Classify the agent's text; a UserError says what to type instead."""
+def parse_query(text: str, region: str = DEFAULT_REGION) -> OrderQuery:
+    """Classify the agent's text; a UserError says what to type instead. A phone number written without a
+    country code is read as one of `region` (SHOP_COUNTRY)."""
     text = (text or "").strip()
     if not text:
         raise UserError(USAGE)
@@ -48,10 +62,12 @@ def parse_query(text: str) -> OrderQuery:
             f"That search is {len(text):,} characters long. An order number, e-mail, name or tracking number "
             f"is at most {MAX_QUERY_LENGTH} characters."
         )
-    if m := _ORDER_NUMBER.fullmatch(text):
+    if (m := _ORDER_NUMBER.fullmatch(text)) and not _national_phone(text):
         return OrderQuery(SearchKind.NUMBER, str(int(m.group(1))))
     if _EMAIL.fullmatch(text):
         return OrderQuery(SearchKind.EMAIL, text.lower())
+    if (phone := _phone(text, region)) is not None:
+        return OrderQuery(SearchKind.PHONE, phone)
     compact = re.sub(r"[\s-]", "", text).upper()
     if _TRACKING.fullmatch(compact) and sum(ch.isdigit() for ch in compact) >= 4:
         return OrderQuery(SearchKind.TRACKING, compact)
@@ -72,19 +88,25 @@ def describe(query: OrderQuery) -> str:
             return f"tracking number {query.value}"
         case SearchKind.NAME:
             return f"customer name “{query.value}”"
+        case SearchKind.PHONE:
+            return f"phone number {query.value}"
 
 
 def look_up(services: Services, text: str) -> LookupResult:
-    query = parse_query(text)
+    query = parse_query(text, services.shop_country)
     store = services.store
+    total = None
     with store_errors_as_user_errors():
         found = store.find_orders(query, limit=PICK_LIST_SIZE + 1)
         if len(found) == 1:
             order = store.get_order(found[0].ref.id)
             if order is not None:
                 return LookupResult(query, order, [])
+        more = len(found) > PICK_LIST_SIZE
+        if more:
+            total = store.count_orders(query, COUNT_CAP)
         note = None if found else store.visibility_note()
-    return LookupResult(query, None, found[:PICK_LIST_SIZE], more=len(found) > PICK_LIST_SIZE, note=note)
+    return LookupResult(query, None, found[:PICK_LIST_SIZE], more=more, total=total, note=note)
 
 
 def single_order(services: Services, text: str) -> Order:
@@ -118,6 +140,51 @@ def store_errors_as_user_errors() -> Iterator[None]:
         yield
     except StoreError as exc:
         raise UserError(str(exc)) from exc
+
+
+def _national_phone(text: str) -> bool:
+    """`0401234567`-like: digits alone that start with a trunk 0 and are long enough for a phone number (order
+    numbers are written without leading zeros, or after a #)."""
+    return text.startswith("0") and phones.digit_count(text) >= phones.MIN_DIGITS
+
+
+def _phone(text: str, region: str) -> str | None:
+    """The E.164 number `text` is, None when it is not written as a phone number; a UserError when it is meant
+    as one (it starts with + or a parenthesis, or groups digits) but cannot be one."""
+    written = text.lstrip("'")  # a spreadsheet's text marker, pasted along
+    intent = bool(_PHONE_INTENT.match(written))
+    if not _PHONE_TEXT.fullmatch(written):
+        if intent and any(ch.isalpha() for ch in written):
+            raise UserError(
+                f"“{_quote(text)}” has letters in it: a phone number has only digits, with + ( ) - or spaces "
+                "between them, like +358 40 123 4567."
+            )
+        return None
+    digits = phones.digit_count(written)
+    grouped = bool(_SEPARATED.search(written))
+    if not (intent or grouped or _national_phone(written) or digits > 9):
+        return None  # an order number (handled before) or a tracking number's digits
+    international = written.startswith(("+", "00"))
+    significant = digits - 2 if written.startswith("00") else digits
+    if significant < phones.MIN_DIGITS:
+        if intent or grouped:
+            raise UserError(
+                f"“{_quote(text)}” has {digits} digit{'s' if digits != 1 else ''}: a phone number has at least "
+                f"{phones.MIN_DIGITS}. Type the whole number, like +358 40 123 4567."
+            )
+        return None
+    if significant > phones.MAX_DIGITS + (0 if international else 1):  # + 1: a trunk 0
+        if intent:
+            raise UserError(
+                f"“{_quote(text)}” has {digits} digits: a phone number has at most {phones.MAX_DIGITS} after its +."
+            )
+        return None  # a long tracking number
+    number = phones.normalise(written, region)
+    if not number:
+        return None
+    if not (intent or international) and digits >= _AMBIGUOUS_DIGITS and not phones.is_valid(number):
+        return None  # a run of digits no numbering plan has: a tracking number, perhaps
+    return number
 
 
 def _quote(text: str) -> str:

@@ -3,7 +3,9 @@
 Who is a team lead is Slack's to say (a user group, or a list): callers hand in `is_lead`, asked only when the
 answer matters. The database decides who was first and refuses self-approval itself (storage.refunds).
 
-`execute` sends the frozen plan to the store under the request's one idempotency key, on every attempt.
+`execute` sends the frozen plan to the store under the request's one idempotency key, on every attempt. A request
+of another kind (a replacement, a cancellation) is decided by the same rules and handed to its executor
+(commands.approved_work) under the same key.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from commands.approved_work import executor_for
 from commands.errors import UserError
 from commands.services import Services
+from commands.work_done import WorkDone
 from domain.money import Money
-from domain.refunds import RefundLineChoice, RefundPlan, RefundStatus, RefundTransaction
+from domain.refunds import RefundLineChoice, RefundPlan, RefundStatus, RefundTransaction, RequestKind
 from domain.store import StoreError
 from storage import refunds
 from storage.refunds import Outcome, RefundRequestView, Transition
@@ -140,24 +144,46 @@ def execute(
     if not start.won or start.idempotency_key is None or start.attempt is None:
         return Executed(False, start.request)
     try:
-        done = services.store.create_refund(plan_of(start.request), idempotency_key=start.idempotency_key)
+        done = _carry_out(services, start.request, start.idempotency_key)
     except StoreError as exc:
         finished = refunds.finish(
             services.db, request_id, attempt=start.attempt, succeeded=False, failure=str(exc), at=services.clock()
+        )
+        return Executed(True, finished.request)
+    except UserError as exc:  # an executor's refusal in words (an item out of stock ...): nothing was done
+        finished = refunds.finish(
+            services.db, request_id, attempt=start.attempt, succeeded=False, failure=exc.message, at=services.clock()
         )
         return Executed(True, finished.request)
     except Exception:
         # the outcome is unknown: record it as failed so that Retry (same key, never a second refund) is offered
         refunds.finish(
             services.db, request_id, attempt=start.attempt, succeeded=False, at=services.clock(),
-            failure="Something went wrong on our side while refunding; the store may or may not have refunded. "
-            "Retry is safe: it can never refund twice.",
+            failure=_UNKNOWN.get(start.request.kind, _UNKNOWN_WORK),
         )  # fmt: skip
         raise
     finished = refunds.finish(
-        services.db, request_id, attempt=start.attempt, succeeded=True, store_refund_id=done.id, at=services.clock()
-    )
+        services.db, request_id, attempt=start.attempt, succeeded=True, store_refund_id=done.store_id,
+        result=done.result, at=services.clock(),
+    )  # fmt: skip
     return Executed(True, finished.request)
+
+
+_UNKNOWN = {
+    RequestKind.REFUND: "Something went wrong on our side while refunding; the store may or may not have refunded. "
+    "Retry is safe: it can never refund twice.",
+}
+_UNKNOWN_WORK = (
+    "Something went wrong on our side while carrying this out; it may or may not have been done. "
+    "Retry is safe: it is never done twice."
+)
+
+
+def _carry_out(services: Services, request: RefundRequestView, key: str) -> WorkDone:
+    """The request's work, once per key: a refund sent to the store, or another kind handed to its executor."""
+    if request.kind is RequestKind.REFUND:
+        return WorkDone(services.store.create_refund(plan_of(request), idempotency_key=key).id)
+    return executor_for(request.kind)(services, request, key)
 
 
 def plan_of(request: RefundRequestView) -> RefundPlan:

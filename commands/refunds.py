@@ -30,6 +30,7 @@ from commands.refund_form import (
     priced_choice,
     total_of,
 )
+from commands.refund_holds import Held, held_by, less_held, unheld
 from commands.return_cases import cases_for_order
 from commands.services import Services
 from domain.money import Money
@@ -54,6 +55,7 @@ __all__ = [
     "blocking",
     "can_refund",
     "get_request",
+    "open_requests",
     "options_for",
     "redraw",
     "request_refund",
@@ -111,10 +113,13 @@ def options_for(services: Services, order: Order, command: RefundCommand | None 
         check_command(command, order.name, order.currency)
     _check_refundable(order)
     returned, rma = _latest_return(services, order)
+    pending = open_requests(services, order)
+    held = held_by(pending)
+    returned = unheld(returned, held)  # a return's items already asked for are not offered twice
     # one quote: the store prices the return's items (capped at what is left of them) and gives every ceiling
     with store_errors_as_user_errors():
-        quote = services.store.refund_quote(order.ref.id, RefundChoice(tuple(returned)))
-    _check_left(order, quote)
+        quote = less_held(services.store.refund_quote(order.ref.id, RefundChoice(tuple(returned))), held)
+    _check_left(order, quote, held)
     left = {line.line_item_id: line.refundable_quantity for line in quote.lines}
     prefill = {c.line_item_id: min(c.quantity, left.get(c.line_item_id, 0)) for c in returned}
     prefill = {line_id: quantity for line_id, quantity in prefill.items() if quantity > 0}
@@ -126,24 +131,34 @@ def options_for(services: Services, order: Order, command: RefundCommand | None 
         # no reason is chosen for the agent unless the items come from a return: a guess would mislead the lead
         reason=DEFAULT_REASON if prefill else "", notify_customer=notifies and bool(order.email),
     )  # fmt: skip
+    priced_as_shown = prefill == {c.line_item_id: c.quantity for c in returned}
     total = Money(amount, quote.currency) if amount is not None else quote.amount if prefill else None
+    if amount is None and prefill and not priced_as_shown:  # fewer units are left than the return has
+        total = redraw(services, order, form).total
     return RefundOptions(
-        order, quote, form, total, can_notify=notifies, from_return=rma if prefill else "",
-        open_requests=tuple(refunds.open_for_order(services.db, services.store.kind, order.ref.id)),
+        order, quote, form, total, can_notify=notifies, from_return=rma if prefill else "", open_requests=pending,
     )  # fmt: skip
 
 
 def redraw(services: Services, order: Order, form: RefundForm) -> RefundOptions:
     """The form as the agent left it, read again from the store, with the store's total for what is chosen now."""
     _check_refundable(order)
+    pending = open_requests(services, order)
+    held = held_by(pending)
     with store_errors_as_user_errors():
         quote = services.store.refund_quote(order.ref.id, priced_choice(form) if form.chosen else RefundChoice())
-    _check_left(order, quote)
+    quote = less_held(quote, held)
+    _check_left(order, quote, held)
     total = Money(form.amount, quote.currency) if form.amount is not None else quote.amount if form.chosen else None
     return RefundOptions(
-        order, quote, form, total, can_notify=services.store.notifies_customers,
-        open_requests=tuple(refunds.open_for_order(services.db, services.store.kind, order.ref.id)),
+        order, quote, form, total, can_notify=services.store.notifies_customers, open_requests=pending,
     )  # fmt: skip
+
+
+def open_requests(services: Services, order: Order) -> tuple[RefundRequestView, ...]:
+    """The order's refund requests on their way (waiting for a team lead, approved, being refunded), oldest first:
+    their money is not in the store's refunded total yet."""
+    return tuple(refunds.open_for_order(services.db, services.store.kind, order.ref.id))
 
 
 def blocking(opened: RefundOptions, is_lead: Callable[[], bool]) -> RefundRequestView | None:
@@ -185,9 +200,12 @@ def request_refund(
     was shipped (which decides each line's restock type) and every ceiling are read here. One read of the store
     serves the price and the check: a quote carries what is still refundable too."""
     _check_refundable(order)
+    pending = open_requests(services, order)
+    beside = bool(pending) and is_lead()  # a team lead may add a request beside open ones; others are refused
+    held = held_by(pending) if beside else Held()
     with store_errors_as_user_errors():
-        priced = services.store.refund_quote(order.ref.id, priced_choice(form))
-    _check_left(order, priced)
+        priced = less_held(services.store.refund_quote(order.ref.id, priced_choice(form)), held)
+    _check_left(order, priced, held)
     errors = check_form(form, limits_of(priced))
     if errors:
         raise UserError(" ".join(errors.values()))
@@ -208,7 +226,7 @@ def request_refund(
         transactions=tuple(PlannedPayment(t.gateway, t.amount.amount, t.parent_id)
                            for t in allocate(priced.transactions, total)),
     )  # fmt: skip
-    alone = not refunds.open_for_order(services.db, draft.store, draft.order_id) or not is_lead()
+    alone = not beside
     created = refunds.create_once(
         services.db, draft, requested_by=requester, at=services.clock(),
         auto_approve_up_to=policy.auto_approve_limit if policy.auto_approves else None, alone=alone,
@@ -249,8 +267,14 @@ def _check_refundable(order: Order) -> None:
         raise UserError(f"Order {order.name} is already fully refunded.")
 
 
-def _check_left(order: Order, quote: RefundQuote) -> None:
+def _check_left(order: Order, quote: RefundQuote, held: Held | None = None) -> None:
     if quote.maximum.amount <= 0:
+        if held is not None and not held.nothing:
+            asked = Money(held.amount, quote.currency)
+            raise UserError(
+                f"Order {order.name} has nothing left to refund beyond its open refund requests ({asked} asked "
+                "for): a team lead decides those first."
+            )
         raise UserError(f"Order {order.name} has nothing left to refund.")
 
 

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
+from commands.carriers import all_carriers
 from commands.errors import UserError
 from commands.refund_recovery import RefundSummary, refunds_waiting
 from commands.return_cases import Case
@@ -160,10 +161,11 @@ def _expiry(services: Services, notifier: Notifier, reminder: Reminder, now: dat
 def _void_label(services: Services, case: Case) -> bool:
     """Void the unused label at the carrier where it can; False when there is none or the carrier would not."""
     label = case.label
-    if label is None or label.status is not LabelStatus.CREATED or services.carrier is None:
-        return False
+    carrier = all_carriers(services).get(label.carrier) if label is not None else None
+    if label is None or label.status is not LabelStatus.CREATED or carrier is None or not carrier.can_void:
+        return False  # a carrier that cannot cancel labels: the unused label simply expires
     try:
-        services.carrier.void(label.tracking_number)
+        carrier.void(label.tracking_number)
     except CarrierError as exc:
         log.info("the carrier did not void the label of expired return %s: %s", case.rma, exc.message)
         return False

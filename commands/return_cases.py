@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from commands.errors import UserError
 from commands.services import Services
-from domain.carrier import Carrier
 from integrations.mail import Mailer
 from storage import returns as stored
 from storage.db import Database
@@ -49,12 +48,6 @@ def list_cases(services: Services, which: str, user: str, overdue_days: int) -> 
 def open_cases_of(services: Services, user: str) -> list[Case]:
     """The open returns `user` started (the App Home), with their labels, newest first."""
     return stored.open_cases(services.db, requested_by=user)
-
-
-def carrier(services: Services) -> Carrier:
-    if services.carrier is None:
-        raise UserError("No carrier is set up on this bot.")
-    return services.carrier
 
 
 def mailer(services: Services) -> Mailer:

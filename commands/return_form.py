@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from commands import carriers
 from commands.errors import UserError
 from commands.lookup import get_order
 from commands.services import ReturnSettings, Services
+from domain.carrier import Parcel
 from domain.orders import Address, FulfillmentStatus, Order
 from domain.vocabulary import Delivery, language_for
 from storage import returns as stored
@@ -50,6 +52,7 @@ class ReturnDraft:
     sender: Address  # the customer's shipping address
     receiver: Address  # the shop's return address
     language: str
+    carrier: str = ""  # the carrier the customer's country gets (CARRIER_BY_COUNTRY, else CARRIER)
 
     def item(self, line_item_id: str) -> Returnable | None:
         return next((i for i in self.items if i.line_item_id == line_item_id), None)
@@ -65,6 +68,8 @@ class ReturnForm:
     email_customer: bool
     pickup_date: date | None = None
     pickup_phone: str = ""
+    carrier: str = ""  # a carrier's name; "" = the bot's default
+    service_point_id: str = ""  # the drop-off point chosen in the form; "" = the carrier chooses
 
 
 def settings(services: Services) -> ReturnSettings:
@@ -100,7 +105,10 @@ def draft_for(services: Services, order: Order) -> ReturnDraft:
         rmas = ", ".join(stored.rmas(services.db, order.ref.id))
         raise UserError(f"Everything shipped in order {order.name} is already in a return ({rmas}).")
     language = language_for(order.locale, order.shipping_address.country)
-    return ReturnDraft(order, items, order.shipping_address, settings(services).address, language)
+    # no carrier set up: the draft still shows, and booking says what is missing
+    known = carriers.all_carriers(services)
+    carrier = carriers.for_country(services, order.shipping_address.country).name if known else ""
+    return ReturnDraft(order, items, order.shipping_address, settings(services).address, language, carrier)
 
 
 def can_return(services: Services, order: Order) -> bool:
@@ -114,15 +122,31 @@ def can_return(services: Services, order: Order) -> bool:
     return any(quantity > taken.get(item_id, 0) for item_id, quantity in shipped.items())
 
 
-def default_form(draft: ReturnDraft) -> ReturnForm:
+def default_form(draft: ReturnDraft, services: Services | None = None) -> ReturnForm:
+    """What the form starts with; with `services`, the delivery the draft's carrier suggests for the parcel."""
+    delivery = Delivery.DROP_OFF
+    if services is not None and draft.carrier:
+        delivery = carriers.named(services, draft.carrier).suggested_delivery(Parcel(DEFAULT_WEIGHT_GRAMS))
     return ReturnForm(
         quantities={i.line_item_id: i.quantity for i in draft.items},
         reasons={i.line_item_id: DEFAULT_REASON for i in draft.items},
         sender=draft.sender,
         weight_grams=DEFAULT_WEIGHT_GRAMS,
-        delivery=Delivery.DROP_OFF,
+        delivery=delivery,
         email_customer=bool(draft.order.email),
+        carrier=draft.carrier,
     )
+
+
+def carrier_errors(services: Services, form: ReturnForm) -> dict[str, str]:
+    """The chosen carrier is set up and offers the chosen delivery (by field: carrier, pickup_date)."""
+    try:
+        carrier = carriers.named(services, form.carrier)
+    except UserError as exc:
+        return {"carrier": exc.message}
+    if form.delivery not in carrier.deliveries:
+        return {"pickup_date": f"{carrier.title} pickups are not set up on this bot: choose drop-off."}
+    return {}
 
 
 def form_errors(draft: ReturnDraft, form: ReturnForm, today: date) -> dict[str, str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from commands.carriers import points_from
 from commands.errors import UserError
 from commands.return_cases import Case, get_case, mailer
 from commands.return_form import settings
@@ -65,6 +66,7 @@ def email_label(services: Services, rma: str, *, to: str = "", press: str = "") 
             address, case.sender.name, case.language, case.order_name, rma, label.tracking_number, case.delivery,
             case.pickup_date, label.pdf, shop.email, shop.shop_name, idempotency_key=key,
             return_address=shop.address.lines(), now=services.clock(),
+            service_points=[p.one_line() for p in points_from(case.service_points)], qr_code=label.qr_code,
         )  # fmt: skip
         return {"message_id": mailer(services).send(message), "to": address}
 

@@ -16,18 +16,19 @@ re-exports what the Slack side uses, so that it imports one workflow module.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from commands import carriers
 from commands.errors import UserError
 from commands.return_cases import (
     LISTS,
     Case,
     LabelInfo,
     SentEmail,
-    carrier,
     cases_for_order,
     get_case,
     list_cases,
@@ -42,6 +43,7 @@ from commands.return_form import (
     ReturnDraft,
     ReturnForm,
     can_return,
+    carrier_errors,
     default_form,
     draft_for,
     draft_return,
@@ -54,19 +56,53 @@ from commands.return_form import (
 )
 from commands.return_mail import Emailed, Told, email_label, tell_voided, valid_address
 from commands.services import Services
-from domain.carrier import CarrierError, Parcel, ReturnItem, ReturnShipmentRequest
+from domain.carrier import Carrier, CarrierError, Label, Parcel, ReturnItem, ReturnShipmentRequest, ServicePoint
 from domain.store import StoreError
-from domain.vocabulary import LabelStatus
+from domain.vocabulary import Delivery, LabelStatus
 from storage import return_lifecycle as lifecycle
 from storage import returns as stored
 from storage.operations import OperationInProgress, run_once
 
 __all__ = [
-    "DEFAULT_REASON", "DEFAULT_WEIGHT_GRAMS", "LISTS", "MAX_WEIGHT_GRAMS", "REASONS", "Case", "Emailed", "LabelInfo",
-    "Opened", "ReturnDraft", "ReturnForm", "Returnable", "SentEmail", "Told", "Voided", "can_return",
-    "cases_for_order", "create_label", "default_form", "draft_for", "draft_return", "email_label", "entry_errors",
-    "form_errors", "get_case", "item_errors", "list_cases", "open_case", "parse_quantity", "parse_weight",
-    "record_in_store", "set_slack_status", "share_label_once", "valid_address", "void_label",
+    "DEFAULT_REASON",
+    "DEFAULT_WEIGHT_GRAMS",
+    "LISTS",
+    "MAX_WEIGHT_GRAMS",
+    "REASONS",
+    "BookingUnknown",
+    "CarrierFailed",
+    "Case",
+    "Emailed",
+    "LabelInfo",
+    "Opened",
+    "ReturnDraft",
+    "ReturnForm",
+    "Returnable",
+    "SentEmail",
+    "Told",
+    "Voided",
+    "can_return",
+    "carrier_errors",
+    "carrier_of",
+    "cases_for_order",
+    "create_label",
+    "default_form",
+    "draft_for",
+    "draft_return",
+    "email_label",
+    "entry_errors",
+    "form_errors",
+    "get_case",
+    "item_errors",
+    "list_cases",
+    "open_case",
+    "parse_quantity",
+    "parse_weight",
+    "record_in_store",
+    "set_slack_status",
+    "share_label_once",
+    "valid_address",
+    "void_label",
 ]  # fmt: skip
 
 
@@ -85,6 +121,39 @@ class Opened:
 class Voided:
     case: Case  # with the voided label
     told: Told  # who heard by e-mail that the label must not be used
+    at_carrier: bool = True  # False: the carrier cannot cancel labels; this one simply expires
+
+
+class CarrierFailed(UserError):
+    """The carrier did not make the label. `fields`: what it said about the form's fields (the form shows them);
+    `retryable`: the same request may work later (the thread offers Retry)."""
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+        self.retryable = retryable
+
+
+class BookingUnknown(UserError):
+    """A booking went out and no answer came, and the carrier cannot be asked by our reference: an agent decides
+    (the thread offers Check and Book again) — the bot never books a second time on its own."""
+
+    def __init__(self, rma: str, carrier: Carrier) -> None:
+        super().__init__(
+            f"{carrier.title} may or may not have booked return {rma}: the booking got no answer. Look for a "
+            f"shipment with the reference {rma} in {carrier.title}'s own tools, then press Book again only if "
+            "there is none."
+        )
+        self.rma = rma
+        self.can_check = carrier.finds_by_reference
+
+
+@dataclass(frozen=True)
+class _Points:
+    """The drop-off points asked for beside the booking (the e-mail lists them)."""
+
+    wanted: bool
+    found: list[dict[str, Any]] = field(default_factory=list)
 
 
 # -- step 1: the case ------------------------------------------------------------------------------
@@ -93,9 +162,10 @@ class Voided:
 def open_case(
     services: Services, draft: ReturnDraft, form: ReturnForm, actor: str, *, channel: str = "", thread_ts: str = ""
 ) -> Opened:
-    errors = form_errors(draft, form, services.clock().date())
+    errors = form_errors(draft, form, services.clock().date()) | carrier_errors(services, form)
     if errors:
         raise UserError(" ".join(errors.values()))
+    chosen = carriers.named(services, form.carrier)
     order = draft.order
     items = [
         {"line_item_id": i.line_item_id, "name": i.name, "sku": i.sku, "quantity": form.quantities[i.line_item_id],
@@ -107,7 +177,8 @@ def open_case(
         store=services.store.kind, order_id=order.ref.id, order_name=order.name, delivery=form.delivery,
         pickup_date=form.pickup_date, pickup_phone=form.pickup_phone, weight_grams=form.weight_grams, items=items,
         sender=form.sender, customer_email=order.email, email_customer=form.email_customer, language=draft.language,
-        requested_by=actor, slack_channel=channel, slack_thread_ts=thread_ts,
+        requested_by=actor, slack_channel=channel, slack_thread_ts=thread_ts, carrier=chosen.name,
+        service_point_id=form.service_point_id if form.delivery == Delivery.DROP_OFF else "",
     )  # fmt: skip
     prefix = f"R{re.sub(r'[^0-9A-Za-z]', '', order.name) or 'X'}"
     shipped = {i.line_item_id: i.shipped for i in draft.items}
@@ -126,24 +197,47 @@ def open_case(
 # -- step 2: the label -----------------------------------------------------------------------------
 
 
-def create_label(services: Services, rma: str) -> Case:
-    """Book the carrier for the case (once); a CarrierError's words are kept for the Retry button."""
+def carrier_of(services: Services, case: Case) -> Carrier:
+    """The carrier of the case: the one that made its label, else the one it was opened with."""
+    return carriers.named(services, case.label.carrier if case.label is not None else case.carrier)
+
+
+def create_label(services: Services, rma: str, *, book_again: bool = False) -> Case:
+    """Book the carrier for the case, once; a CarrierError's words are kept for the Retry button.
+
+    Never twice: the booking intent is stored before the carrier is called (`stored.begin_booking`), with our RMA
+    as the shipment's reference. When an earlier attempt went out and got no answer (a time-out, a crash between
+    booking and saving), a carrier that can search by reference is asked first, and its booking is kept; one that
+    cannot puts the case in "booking unknown", and only an agent's `book_again` books once more.
+    Raises CarrierFailed (with the carrier's words about the form's fields) or BookingUnknown."""
     case = get_case(services.db, rma)
     if case.label is not None:
         return case
-    booking = carrier(services)
+    booking = carrier_of(services, case)
+    if case.booking == stored.BOOKING_UNKNOWN and not book_again and not booking.finds_by_reference:
+        raise BookingUnknown(rma, booking)
     request = ReturnShipmentRequest(
         rma=rma, order_name=case.order_name, sender=case.sender, receiver=settings(services).address,
         parcel=Parcel(case.weight_grams), delivery=case.delivery,
         # the reason code, not its English label: the slip prints it in the customer's language
         items=[ReturnItem(i["name"], i["sku"], i["quantity"], i["reason"]) for i in case.items],
         created=services.clock().date(), pickup_date=case.pickup_date, pickup_phone=case.pickup_phone,
-        language=case.language,
+        language=case.language, customer_email=case.customer_email, service_point_id=case.service_point_id,
     )  # fmt: skip
+    points = _Points(wanted=case.delivery == Delivery.DROP_OFF and not case.service_points)
 
     def book() -> dict[str, Any]:
-        label = booking.create_return_shipment(request)
-        new = stored.NewLabel(label.carrier, label.service, label.tracking_number, label.tracking_url, label.pdf)
+        before = stored.begin_booking(services.db, rma, services.clock())
+        label: Label | None = None
+        if before and booking.finds_by_reference:
+            label = booking.find_shipment(rma)  # an earlier attempt may have booked it: keep that booking
+        elif before and not book_again:
+            stored.set_booking(services.db, rma, stored.BOOKING_UNKNOWN, services.clock())
+            raise BookingUnknown(rma, booking)
+        if label is None:
+            label = _book_beside_points(services, booking, request, points)
+        new = stored.NewLabel(label.carrier, label.service, label.tracking_number, label.tracking_url, label.pdf,
+                              reference=label.reference, qr_code=label.qr_code, note=label.problem)  # fmt: skip
         now = services.clock()
         return {"label_id": stored.add_label(services.db, rma, new, now, due=_after_label(services, now))}
 
@@ -151,10 +245,37 @@ def create_label(services: Services, rma: str) -> Case:
         run_once(services.db, f"label:{rma}", "label", book, now=services.clock)
     except OperationInProgress:
         raise UserError(f"The label for {rma} is being made right now.") from None
-    except CarrierError as exc:
+    except BookingUnknown as exc:
         stored.note_error(services.db, rma, exc.message)
-        raise UserError(f"The carrier could not make the label for {rma}: {exc.message}") from exc
+        raise
+    except CarrierError as exc:
+        if exc.maybe_booked and not booking.finds_by_reference:
+            stored.set_booking(services.db, rma, stored.BOOKING_UNKNOWN, services.clock())
+            stored.note_error(services.db, rma, exc.message)
+            raise BookingUnknown(rma, booking) from exc
+        if not exc.maybe_booked:
+            stored.set_booking(services.db, rma, "", services.clock())  # the carrier answered: nothing was booked
+        stored.note_error(services.db, rma, exc.message)
+        raise CarrierFailed(
+            f"{booking.title} could not make the label for {rma}: {exc.message}",
+            fields=exc.fields, retryable=exc.retryable,
+        ) from exc  # fmt: skip
+    finally:
+        if points.found:
+            stored.set_service_points(services.db, rma, points.found)
     return get_case(services.db, rma)
+
+
+def _book_beside_points(services: Services, booking: Carrier, request: ReturnShipmentRequest, points: _Points) -> Label:
+    """Book the return; the nearest drop-off points (for the e-mail) are asked for at the same time."""
+    if not points.wanted:
+        return booking.create_return_shipment(request)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="points") as pool:
+        nearest = pool.submit(carriers.nearest_points, services, booking, request.sender)
+        try:
+            return booking.create_return_shipment(request)
+        finally:
+            points.found.extend(carriers.point_dicts(nearest.result()))
 
 
 def _after_label(services: Services, now: datetime) -> list[stored.Due]:
@@ -215,21 +336,27 @@ def share_label_once(services: Services, case: Case, share: Callable[[], str]) -
 
 def void_label(services: Services, rma: str, actor: str) -> Voided:
     """Void the label while the parcel has not moved; the return is cancelled and its items are free again.
-    Whoever the label was e-mailed to is told that it must not be used."""
+    Whoever the label was e-mailed to is told that it must not be used. A carrier that cannot cancel labels is
+    not asked: the case records that the label simply expires."""
     case = get_case(services.db, rma)
     label = case.label
     if label is None:
         raise UserError(f"{rma} has no label to void.")
     if label.status != LabelStatus.CREATED:
         raise UserError(f"The label of {rma} can no longer be voided: the parcel is {label.status.replace('_', ' ')}.")
-    try:
-        carrier(services).void(label.tracking_number)
-    except CarrierError as exc:
-        raise UserError(f"The carrier did not void the label of {rma}: {exc.message}") from exc
-    won = stored.void_label(services.db, rma, label.id, services.clock())
+    booking = carriers.named(services, label.carrier)
+    note = ""
+    if booking.can_void:
+        try:
+            booking.void(label.tracking_number)
+        except CarrierError as exc:
+            raise UserError(f"The carrier did not void the label of {rma}: {exc.message}") from exc
+    else:
+        note = f"{booking.title} cannot cancel labels: this one was not used and simply expires."
+    won = stored.void_label(services.db, rma, label.id, services.clock(), note=note)
     # only the call that voided it tells the customer: a second click must not send a second notice
     told = tell_voided(services, _with_label(services, rma, label.id)) if won else Told()
-    return Voided(_with_label(services, rma, label.id), told)
+    return Voided(_with_label(services, rma, label.id), told, at_carrier=booking.can_void)
 
 
 def _with_label(services: Services, rma: str, label_id: int) -> Case:
@@ -238,3 +365,45 @@ def _with_label(services: Services, rma: str, label_id: int) -> Case:
     if case is None:
         raise UserError(f"There is no return {rma}.")
     return case
+
+
+# -- the carrier's side of the form and the thread ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FormChoices:
+    """What the return form offers beside the order: the carriers set up, and the drop-off points of the draft's
+    carrier nearest to the customer (asked once, when the form opens)."""
+
+    carriers: list[tuple[str, str]]  # (name, title), the draft's carrier first
+    points: list[ServicePoint]
+    points_carrier: str  # whose points they are: a form that changes carrier leaves the point to the carrier
+
+
+def form_choices(services: Services, draft: ReturnDraft) -> FormChoices:
+    known = carriers.all_carriers(services)
+    ordered = sorted(known.values(), key=lambda c: c.name != draft.carrier)
+    chosen = known.get(draft.carrier)
+    points = carriers.nearest_points(services, chosen, draft.sender) if chosen is not None else []
+    return FormChoices([(c.name, c.title) for c in ordered], points, draft.carrier)
+
+
+def withdraw_refused(services: Services, rma: str) -> bool:
+    """The carrier refused what the form said and nothing was booked: the case is cancelled, so that the corrected
+    form opens a new one. False when a booking may be out (then the case stays, with Retry)."""
+    return stored.drop_unbooked(services.db, rma, services.clock())
+
+
+def carrier_title(services: Services, case: Case) -> str:
+    try:
+        return carrier_of(services, case).title
+    except UserError:
+        return case.label.carrier if case.label is not None else case.carrier
+
+
+def voids_at_carrier(services: Services, case: Case) -> bool:
+    """Whether Void cancels the label at its carrier (False: the label simply expires)."""
+    try:
+        return carrier_of(services, case).can_void
+    except UserError:
+        return False

@@ -72,7 +72,12 @@ class Services:
     db: Database
     store: Store
     clock: Callable[[], datetime] = field(default=utc_now)
-    carrier: Carrier | None = None
+    carrier: Carrier | None = None  # the default (CARRIER)
+    # every carrier set up, by name (the default among them), and which one a customer's country uses
+    # (CARRIER_BY_COUNTRY); empty: only `carrier`
+    carriers: dict[str, Carrier] = field(default_factory=dict)
+    carrier_by_country: dict[str, str] = field(default_factory=dict)
     mailer: Mailer | None = None
     returns: ReturnSettings | None = None  # where returns go; None: returns are not set up
     lifecycle: LifecycleSettings = field(default_factory=LifecycleSettings)  # reminders, expiry, digest
+    shop_country: str = "FI"  # SHOP_COUNTRY: where a phone number written without a country code is read

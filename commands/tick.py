@@ -8,7 +8,8 @@ others go on; the database being down fails them all, and the next tick starts a
 3. asks the carrier about labels on their way (in transit -> the case too; delivered -> received);
 4. reads the shop's own returns (Shopify: processed or closed in the admin -> received);
 5. settles received returns whose order the bot has refunded since (-> resolved);
-6. claims the due rows (storage.reminders.claim_due: each to one instance) and does each (commands.reminders).
+6. claims the due rows (storage.reminders.claim_due: each to one instance) and does each (commands.reminders);
+7. finishes cancellations whose store job outlived its budget (commands.cancellation_tick).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from commands.cancellation_tick import tick_cancellations
+from commands.carriers import all_carriers
 from commands.errors import UserError
 from commands.refund_recovery import RefundSummary as RefundSummary
 from commands.refund_recovery import recover_refunds
@@ -59,6 +62,7 @@ class TickReport:
     digests: int = 0
     received: int = 0  # receipts from the carrier's tracking or the shop's admin
     recovered: int = 0  # refunds run and returns finished for a stopped instance
+    cancelled: int = 0  # cancellations whose store job finished since (commands.cancellation_tick)
     errors: int = 0
 
     def __str__(self) -> str:
@@ -99,6 +103,8 @@ def tick(
         ("read the shop's returns", lambda: _poll_store(services, notifier, now, counts)),
         ("settle refunded returns", lambda: _settle(services, now)),
         ("send what is due", lambda: _due(services, notifier, now, owner, batch, lease, workers, counts)),
+        # a store's cancellation job that outlived its budget, and cards to redraw (commands.cancellation_tick)
+        ("finish cancellations", lambda: counts.update(cancelled=tick_cancellations(services, notifier, now=now))),
     ]
     for name, step in steps:
         try:
@@ -135,11 +141,12 @@ def _recover_refunds(services: Services, notifier: Notifier, counts: Counter[str
 
 
 def _track(services: Services, notifier: Notifier, now: datetime, counts: Counter[str]) -> None:
-    carrier = services.carrier
-    if carrier is None:
+    known = all_carriers(services)  # each label is asked of the carrier that made it
+    if not known:
         return
     for label in lifecycle.labels_to_track(services.db, limit=TRACK_PER_TICK, at=now):
-        if label.carrier != carrier.name:
+        carrier = known.get(label.carrier)
+        if carrier is None:
             continue
         try:
             status = carrier.tracking_status(label.tracking_number)

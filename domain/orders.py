@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.cancellations import RiskLevel
 from domain.money import Money
 
 
@@ -137,6 +138,8 @@ class OrderSummary:
     financial_status: FinancialStatus
     fulfillment_status: FulfillmentStatus
     cancelled: bool = False
+    # the shipping name when a name search matched it and not the customer's (a gift's recipient): "ship-to: …"
+    ship_to: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +168,11 @@ class Order:
     payment_method: str = ""
     tags: tuple[str, ...] = ()
     note: str = ""
+    # what the checkout asked besides the note (a gift message, a delivery date), in the shop's own order
+    note_attributes: tuple[tuple[str, str], ...] = ()
     locale: str = ""
+    # the store's fraud risk assessment (Shopify's order.risk; None where the store makes none)
+    risk_level: RiskLevel | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -194,6 +201,7 @@ class SearchKind(enum.StrEnum):
     EMAIL = "email"
     NAME = "name"
     TRACKING = "tracking"
+    PHONE = "phone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,4 +209,4 @@ class OrderQuery:
     """What an agent searched for, already classified and cleaned (see commands.lookup.parse_query)."""
 
     kind: SearchKind
-    value: str  # NUMBER: digits; EMAIL: lower case; NAME: folded words; TRACKING: upper case, no spaces
+    value: str  # NUMBER: digits; EMAIL: lower case; NAME: folded words; TRACKING: upper case, no spaces; PHONE: E.164

@@ -17,6 +17,15 @@ class RestockType(enum.StrEnum):
     NO_RESTOCK = "NO_RESTOCK"
 
 
+class RequestKind(enum.StrEnum):
+    """What an approval request asks for. Every kind shares the refund machinery: the auto-approve limit (counted
+    per kind), team leads deciding (never the requester, one decision wins) and one execution under one key."""
+
+    REFUND = "refund"
+    REPLACEMENT = "replacement"  # a free order sent in place of items broken, lost or wrong
+    CANCELLATION = "cancellation"  # an order cancelled in the store
+
+
 class RefundStatus(enum.StrEnum):
     """Where a refund request is: before a team lead, decided, being refunded, done.
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from domain.cancellations import CancelPlan, CancelProgress
 from domain.orders import Order, OrderQuery, OrderSummary
 from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
+from domain.replacements import ReplacementOrder, ReplacementPlan, Variant
+from domain.sales import SalesPage
 
 
 class StoreError(Exception):
@@ -22,6 +26,19 @@ class RefundRefused(StoreError):
 class RefundOutcomeUnknown(StoreError):
     """The store did not answer in time: the refund may or may not have happened. Retrying with the same
     idempotency key is safe; it never refunds twice."""
+
+
+class CancelRefused(StoreError):
+    """The store said no to a cancellation (already cancelled, a return in progress, ...): nothing changed."""
+
+
+class ReplacementRefused(StoreError):
+    """The store said no to a replacement (a variant gone or out of stock, an address it cannot ship to): nothing
+    was made. `field` names what the agent should change ("lines.0.variant", "address"), or is ""."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Disposition(StrEnum):
@@ -69,8 +86,18 @@ class Store(Protocol):
         bot's return case is the only record (the local store), so there is nothing to record in the store."""
         ...
 
+    @property
+    def refunds_to_store_credit(self) -> bool:
+        """Whether a cancellation can refund as store credit (Shopify); the local store has none."""
+        ...
+
     def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
         """Matching orders, newest first, at most `limit`."""
+        ...
+
+    def count_orders(self, query: OrderQuery, cap: int) -> int | None:
+        """How many orders match, counted up to `cap` (a pick list says "5,000 orders match"); None when the
+        store cannot count them."""
         ...
 
     def get_order(self, order_id: str) -> Order | None: ...
@@ -115,4 +142,33 @@ class Store(Protocol):
     def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
         """Refund as planned, at most once per key: a repeat with the same key returns the first refund.
         Raises RefundRefused when the store declines, RefundOutcomeUnknown when it may have happened."""
+        ...
+
+    def find_variants(self, text: str, limit: int) -> list[Variant]:
+        """What the shop sells whose title or SKU matches `text` ("" lists the first ones), at most `limit`."""
+        ...
+
+    def get_variant(self, variant_id: str) -> Variant | None:
+        """One variant by the id `find_variants` gave (None: the shop does not sell it any more)."""
+        ...
+
+    def create_replacement(self, plan: ReplacementPlan) -> ReplacementOrder:
+        """A paid order at no cost to the customer as planned, tagged, and the original's note extended; at most
+        once per `plan.key` (a repeat finds the order made before and finishes what is left). Raises
+        ReplacementRefused when the store declines."""
+        ...
+
+    def sales_page(self, start: datetime, end: datetime, after: str | None) -> SalesPage:
+        """One page of the orders created in [start, end), oldest first, for the sales report; `after` is the
+        cursor of the page before (None: the first page)."""
+        ...
+
+    def cancel_order(self, plan: CancelPlan) -> CancelProgress:
+        """Cancel the order as planned: refund, restock, notify. Never cancels twice: an order found cancelled
+        already is answered as done without sending anything. May answer before the store has finished (a job
+        still running: `done` False, poll `cancel_progress`). Raises CancelRefused when the store says no."""
+        ...
+
+    def cancel_progress(self, order_id: str, job_id: str) -> CancelProgress:
+        """How the cancellation started as `job_id` stands now (done: with the order's cancelled time and refund)."""
         ...

@@ -27,3 +27,9 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     folded = fold(text)
     return folded.split() if folded else []
+
+
+def words_start(folded_query: str, name: str) -> bool:
+    """Whether every word of a folded query starts a word of `name`: how a name search matches one name."""
+    have = words(name)
+    return bool(have) and all(any(h.startswith(w) for h in have) for w in folded_query.split())

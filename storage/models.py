@@ -36,6 +36,10 @@ class OrderRow(Base):
     customer_name: Mapped[str] = mapped_column(String(255), default="")
     # customer name folded to lowercase ASCII words: what the name index is built on
     search_name: Mapped[str] = mapped_column(String(255), default="")
+    # the shipping name folded the same way when it is another person's (a gift's recipient), else ""
+    ship_search_name: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    # the order's phone numbers (Phone, Billing Phone, Shipping Phone) in E.164 without the +, space-separated
+    phone_keys: Mapped[str] = mapped_column(String(64), default="", server_default="")
     currency: Mapped[str] = mapped_column(String(3))
     subtotal: Mapped[Decimal] = mapped_column(Amount())
     shipping: Mapped[Decimal] = mapped_column(Amount())
@@ -56,6 +60,8 @@ class OrderRow(Base):
     payment_method: Mapped[str] = mapped_column(String(255), default="")
     tags: Mapped[str] = mapped_column(Text, default="")
     note: Mapped[str] = mapped_column(Text, default="")
+    # the export's "Note Attributes" as written there: one "key: value" a line
+    note_attributes: Mapped[str] = mapped_column(Text, default="", server_default="")
     locale: Mapped[str] = mapped_column(String(16), default="")
     # sha256 of the export rows the order came from: re-importing an unchanged order is a no-op
     content_hash: Mapped[str] = mapped_column(String(64), default="")
@@ -235,6 +241,14 @@ class ReturnCaseRow(Base):
     # the Slack steps after the label (upload, e-mail, the final update of the status message) are done
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last read of the store's own return
+    # the carrier (migration 0008): its name ("" = the default), the chosen drop-off point and the nearest ones
+    # ([{id, name, address1, zip, city, country, distance_m, opening_hours}]), and the booking intent:
+    # "" (none sent), "sent" (a booking went out and no answer is recorded), "unknown" (an agent must decide)
+    carrier: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    service_point_id: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    service_points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    booking: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    booking_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     labels: Mapped[list[LabelRow]] = relationship(back_populates="return_case", order_by="LabelRow.id")
 
@@ -258,6 +272,12 @@ class LabelRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     tracked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # last asked the carrier; NULL: ask first
+    # migration 0008: the carrier's shipment id, QR data for label-less drop-off, what failed beside the label
+    # (a pickup not booked), and why voiding did not reach the carrier (the label simply expires)
+    reference: Mapped[str] = mapped_column(String(128), default="", server_default="")
+    qr_code: Mapped[str] = mapped_column(Text, default="", server_default="")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    void_note: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     return_case: Mapped[ReturnCaseRow] = relationship(back_populates="labels")
 
@@ -328,6 +348,12 @@ class RefundRequestRow(Base):
     slack_approval_ts: Mapped[str] = mapped_column(String(32), default="")  # the message with the buttons
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # what is asked for (domain.refunds.RequestKind): a refund, a replacement, a cancellation; the same machinery
+    kind: Mapped[str] = mapped_column(String(16), default="refund", server_default="refund")
+    # what a kind other than a refund needs beyond lines and amount (a replacement's variants, address ...), frozen
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    # what the execution made, as the thread reports it (a replacement's new order name ...)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
 
     __table_args__ = (Index("ix_refund_requests_status_created", "status", "created_at"),)
 
@@ -355,3 +381,49 @@ class ReminderRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_reminders_status_due", "status", "due_at"),)
+
+
+class CancellationRow(Base):
+    """An order's cancellation (see storage.cancellations): one row per order, as an order is cancelled once.
+
+    status: pending_approval -> approved -> running -> done | failed, pending_approval -> rejected; a failed or
+    rejected one is planned again in place (`plan_no` grows, and names the operation key of its attempt).
+    """
+
+    __tablename__ = "cancellations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store: Mapped[str] = mapped_column(String(16))  # "local" | "shopify": whose ids order_id holds
+    order_id: Mapped[str] = mapped_column(String(128))
+    order_name: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # a domain.cancellations.CancelReason
+    refund_method: Mapped[str] = mapped_column(String(16))  # a domain.cancellations.CancelRefund
+    restock: Mapped[bool] = mapped_column()
+    notify_customer: Mapped[bool] = mapped_column()
+    staff_note: Mapped[str] = mapped_column(String(255))
+    amount: Mapped[Decimal] = mapped_column(Amount())  # what was left to refund when it was asked for
+    currency: Mapped[str] = mapped_column(String(3))
+    # the order's refunded total as the cancellation started, and what the cancellation refunded (once done)
+    refunded_before: Mapped[Decimal | None] = mapped_column(Amount())
+    refunded: Mapped[Decimal | None] = mapped_column(Amount())
+    status: Mapped[str] = mapped_column(String(24))
+    plan_no: Mapped[int] = mapped_column(Integer)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    approval_request_id: Mapped[int | None] = mapped_column(Integer)  # its refund_requests row (kind cancellation)
+    job_id: Mapped[str] = mapped_column(String(128))  # the store's job while it runs (Shopify's Job id)
+    labels_voided: Mapped[list[str]] = mapped_column(JSON)  # the RMAs whose labels were voided before the store
+    failure: Mapped[str] = mapped_column(Text)
+    submission_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    slack_channel: Mapped[str] = mapped_column(String(64))
+    slack_thread_ts: Mapped[str] = mapped_column(String(32))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the guards last passed on the store's order
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # the order card redrawn as the order is once cancelled (NULL: the tick redraws it)
+    card_drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("store", "order_id", name="uq_cancellations_order"),
+        Index("ix_cancellations_status_updated", "status", "updated_at"),
+    )

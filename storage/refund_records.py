@@ -3,12 +3,14 @@ transitions (storage.refunds makes them). Amounts are Decimals kept exactly on S
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
-from domain.refunds import RefundStatus, RestockType
+from domain.refunds import RefundStatus, RequestKind, RestockType
 from storage.models import RefundRequestRow
 
 STORES = ("local", "shopify")
@@ -80,18 +82,24 @@ class RefundDraft:
     notify_customer: bool = True
     # how the amount goes back; frozen so that every attempt sends the store the same parameters
     transactions: tuple[PlannedPayment, ...] = ()
+    # another kind of request through the same approvals: `amount` is then what counts against its own limit (a
+    # replacement's list value), `lines` the order's items it concerns, `details` what its executor needs (JSON)
+    kind: RequestKind = RequestKind.REFUND
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.store not in STORES:
             raise ValueError(f"store must be one of {STORES}, got {self.store!r}")
         if not self.order_id or not self.order_name:
             raise ValueError("a refund needs the order's id and name")
+        object.__setattr__(self, "kind", RequestKind(self.kind))
         object.__setattr__(self, "restock", _restock_type(self.restock))
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValueError(f"currency must be an ISO 4217 code like 'EUR', got {self.currency!r}")
         if not self.reason.strip():
             raise ValueError("a refund needs a reason")
-        _checkmoney_text("amount", self.amount, positive=True)
+        # a refund moves money; another kind may be worth nothing (a cancellation of an unpaid order)
+        _checkmoney_text("amount", self.amount, positive=self.kind is RequestKind.REFUND)
         _checkmoney_text("shipping", self.shipping, positive=False)
         if self.shipping > self.amount:
             raise ValueError("shipping is part of the amount, so it cannot exceed it")
@@ -134,6 +142,9 @@ class RefundRequestView:
     slack_approval_ts: str
     created_at: datetime
     updated_at: datetime
+    kind: RequestKind = RequestKind.REFUND
+    details: Mapping[str, Any] = field(default_factory=dict)  # frozen with the request (RefundDraft.details)
+    result: Mapping[str, Any] = field(default_factory=dict)  # what its execution made, as the executor said
 
     @property
     def auto_approved(self) -> bool:
@@ -208,6 +219,8 @@ def view_of(row: RefundRequestRow) -> RefundRequestView:
         attempts=row.attempts, slack_channel=row.slack_channel, slack_thread_ts=row.slack_thread_ts,
         slack_approval_channel=row.slack_approval_channel, slack_approval_ts=row.slack_approval_ts,
         created_at=row.created_at, updated_at=row.updated_at,
+        kind=RequestKind(row.kind or RequestKind.REFUND), details=dict(row.details or {}),
+        result=dict(row.result or {}),
     )  # fmt: skip
 
 

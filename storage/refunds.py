@@ -19,12 +19,17 @@ An order has one open request at a time (`create_once(..., alone=True)`), and wh
 on an order is counted against the auto-approve limit: both are decided under a per-order lock in the same
 write transaction as the insert, so two agents submitting at once (or five requests of 49.90 under a limit of
 50) cannot split a refund past the team leads.
+
+Requests have a kind (domain.refunds.RequestKind: a refund, a replacement, a cancellation). Every rule above holds
+for each kind alike, and both the one open request and the auto-approved amount are counted per kind: an open
+replacement does not block a refund of the same order, and a replacement's list value is not money refunded.
+Audit actions are named after the kind ("replacement.approved"); the subject is the request either way.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -33,7 +38,7 @@ from sqlalchemy import ColumnElement, CursorResult, Executable, or_, select, upd
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from domain.refunds import OPEN_REFUND_STATUSES, RefundStatus
+from domain.refunds import OPEN_REFUND_STATUSES, RefundStatus, RequestKind
 from storage import audit
 from storage.db import Database
 from storage.locks import lock_for_transaction
@@ -115,9 +120,9 @@ def create_once(
             row = _new_row(draft, requested_by, at, auto, slack_channel, slack_thread_ts, submission_key)
             s.add(row)
             s.flush()  # the id names the audit subject
-            _audit(s, row, at=at, actor=requested_by, action="refund.requested", auto_approved=auto)
+            _audit(s, row, at=at, actor=requested_by, action="requested", auto_approved=auto)
             if auto:
-                _audit(s, row, at=at, actor=AUTO, action="refund.approved")
+                _audit(s, row, at=at, actor=AUTO, action="approved")
             return Created(view_of(row), Creation.CREATED)
     except IntegrityError:
         # the same submission committed by another instance between our look and our insert
@@ -145,24 +150,28 @@ def _new_row(
         idempotency_key=str(uuid.uuid4()),
         store_refund_id="", failure="", attempts=0, slack_channel=channel, slack_thread_ts=thread,
         slack_approval_channel="", slack_approval_ts="", created_at=at, updated_at=at,
+        kind=draft.kind.value, details=dict(draft.details), result={},
     )  # fmt: skip
 
 
 def _open_of(s: Session, draft: RefundDraft) -> RefundRequestRow | None:
     stmt = (
         select(R)
-        .where(R.store == draft.store, R.order_id == draft.order_id, R.status.in_(OPEN_REFUND_STATUSES))
+        .where(
+            R.store == draft.store, R.order_id == draft.order_id, R.kind == draft.kind.value,
+            R.status.in_(OPEN_REFUND_STATUSES),
+        )
         .order_by(R.id)
     )
     return s.scalars(stmt).first()
 
 
 def _counted(s: Session, draft: RefundDraft) -> Decimal:
-    """What counts against the auto-approve limit on the order: every auto-approved request (refunded, being
-    refunded or failed and retryable) and every request waiting for a team lead."""
+    """What counts against the auto-approve limit on the order: every auto-approved request of the kind (refunded,
+    being refunded or failed and retryable) and every one waiting for a team lead."""
     amounts = s.scalars(
         select(R.amount).where(
-            R.store == draft.store, R.order_id == draft.order_id,
+            R.store == draft.store, R.order_id == draft.order_id, R.kind == draft.kind.value,
             or_(R.decided_by == AUTO, R.status == RefundStatus.PENDING_APPROVAL),
         )
     )  # fmt: skip
@@ -186,7 +195,7 @@ def approve(db: Database, request_id: int, *, approver: str, at: datetime) -> Tr
             s, request_id, (RefundStatus.PENDING_APPROVAL,), R.requested_by != approver,
             status=RefundStatus.APPROVED, decided_by=approver, decided_at=at, updated_at=at,
         )  # fmt: skip
-        return _decided(s, request_id, won, actor=approver, at=at, action="refund.approved", attempted="approve")
+        return _decided(s, request_id, won, actor=approver, at=at, action="approved", attempted="approve")
 
 
 def reject(db: Database, request_id: int, *, approver: str, reason: str, at: datetime) -> Transition:
@@ -200,7 +209,7 @@ def reject(db: Database, request_id: int, *, approver: str, reason: str, at: dat
             status=RefundStatus.REJECTED, decided_by=approver, decided_at=at, reject_reason=reason, updated_at=at,
         )  # fmt: skip
         return _decided(
-            s, request_id, won, actor=approver, at=at, action="refund.rejected", attempted="reject", reason=reason
+            s, request_id, won, actor=approver, at=at, action="rejected", attempted="reject", reason=reason
         )
 
 
@@ -213,7 +222,7 @@ def _decided(
         return Transition(True, view_of(row), Outcome.APPLIED)
     if row.status == RefundStatus.PENDING_APPROVAL and row.requested_by == actor:
         # an authorization decision: logged, in the same transaction as the refusal
-        _audit(s, row, at=at, actor=actor, action="refund.decision_denied", attempted=attempted, why="own request")
+        _audit(s, row, at=at, actor=actor, action="decision_denied", attempted=attempted, why="own request")
         return Transition(False, view_of(row), Outcome.SELF_APPROVAL)
     return Transition(False, view_of(row), Outcome.WRONG_STATE)
 
@@ -243,7 +252,7 @@ def start_execution(
             outcome = Outcome.SELF_APPROVAL if self_decided else Outcome.WRONG_STATE
             return ExecutionStart(False, view_of(row), outcome)
         # attempts only grows here, so the first attempt always came from `approved`, later ones from `failed`
-        action = "refund.executing" if row.attempts == 1 else "refund.retried"
+        action = "executing" if row.attempts == 1 else "retried"
         _audit(s, row, at=at, actor=actor, action=action, attempt=row.attempts)
         return ExecutionStart(True, view_of(row), Outcome.APPLIED, row.idempotency_key, row.attempts)
 
@@ -258,8 +267,10 @@ def finish(
     failure: str = "",
     actor: str = SYSTEM,
     at: datetime,
+    result: Mapping[str, Any] | None = None,
 ) -> Transition:
-    """executing -> succeeded | failed, for the attempt `start_execution` handed out.
+    """executing -> succeeded | failed, for the attempt `start_execution` handed out. `store_refund_id` is the
+    store's id of what was made (a refund, a replacement order ...); `result` what the thread reports of it.
 
     `attempt` fences off late reports: a duplicate "failed" of attempt 1 arriving while attempt 2 runs
     would otherwise mark attempt 2 failed and let a third start beside it.
@@ -268,16 +279,19 @@ def finish(
         raise ValueError("a succeeded refund has the store's refund id and no failure")
     if not succeeded and (store_refund_id or not failure.strip()):
         raise ValueError("a failed refund has a failure and no store refund id")
-    result = {"store_refund_id": store_refund_id} if succeeded else {"failure": failure[:MAX_FAILURE]}
+    outcome: dict[str, Any] = (
+        {"store_refund_id": store_refund_id} if succeeded else {"failure": failure[:MAX_FAILURE]}
+    )
+    values = dict(outcome, result=dict(result)) if succeeded and result else outcome
     status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
     with db.session(write=True) as s:
         won = _update(
-            s, request_id, (RefundStatus.EXECUTING,), R.attempts == attempt, status=status, updated_at=at, **result
+            s, request_id, (RefundStatus.EXECUTING,), R.attempts == attempt, status=status, updated_at=at, **values
         )
         row = _load(s, request_id)
         if not won:
             return Transition(False, view_of(row), Outcome.WRONG_STATE)
-        _audit(s, row, at=at, actor=actor, action=f"refund.{status}", attempt=attempt, **result)
+        _audit(s, row, at=at, actor=actor, action=str(status), attempt=attempt, **outcome)
         return Transition(True, view_of(row), Outcome.APPLIED)
 
 
@@ -300,7 +314,7 @@ def fail_interrupted(db: Database, *, started_before: datetime, at: datetime) ->
             if _update(s, request_id, (RefundStatus.EXECUTING,), R.attempts == attempt,
                        status=RefundStatus.FAILED, failure=INTERRUPTED, updated_at=at):  # fmt: skip
                 row = _load(s, request_id)
-                _audit(s, row, at=at, actor=SYSTEM, action="refund.interrupted", attempt=attempt)
+                _audit(s, row, at=at, actor=SYSTEM, action="interrupted", attempt=attempt)
                 released.append(view_of(row))
     return released
 
@@ -333,9 +347,15 @@ def for_order(db: Database, order_id: str) -> list[RefundRequestView]:
         return [view_of(r) for r in s.scalars(select(R).where(R.order_id == order_id).order_by(R.id))]
 
 
-def open_for_order(db: Database, store: str, order_id: str) -> list[RefundRequestView]:
-    """The order's requests on their way to a refund (pending, approved, being refunded), oldest first."""
-    stmt = select(R).where(R.store == store, R.order_id == order_id, R.status.in_(OPEN_REFUND_STATUSES)).order_by(R.id)
+def open_for_order(
+    db: Database, store: str, order_id: str, kind: RequestKind = RequestKind.REFUND
+) -> list[RefundRequestView]:
+    """The order's requests of `kind` on their way (pending, approved, being carried out), oldest first."""
+    stmt = (
+        select(R)
+        .where(R.store == store, R.order_id == order_id, R.kind == kind.value, R.status.in_(OPEN_REFUND_STATUSES))
+        .order_by(R.id)
+    )
     with db.session() as s:
         return [view_of(r) for r in s.scalars(stmt)]
 
@@ -383,9 +403,17 @@ def _load(s: Session, request_id: int) -> RefundRequestRow:
     return row
 
 
+def of_kind_for_order(db: Database, store: str, order_id: str, kind: RequestKind) -> list[RefundRequestView]:
+    """Every request of `kind` for the order, oldest first (a card lists the order's replacements)."""
+    stmt = select(R).where(R.store == store, R.order_id == order_id, R.kind == kind.value).order_by(R.id)
+    with db.session() as s:
+        return [view_of(r) for r in s.scalars(stmt)]
+
+
 def _audit(s: Session, row: RefundRequestRow, *, at: datetime, actor: str, action: str, **details: Any) -> None:
+    """`action` is the verb; the event is named after the request's kind ("refund.approved")."""
     audit.record(
-        s, at=at, actor=actor, action=action, subject=subject(row.id),
+        s, at=at, actor=actor, action=f"{row.kind or RequestKind.REFUND}.{action}", subject=subject(row.id),
         order=row.order_name, amount=money_text(row.amount), currency=row.currency, **details,
     )  # fmt: skip
 

@@ -37,6 +37,8 @@ LIST_LIMIT = 200
 EMAIL_KIND = "email"  # the operation kind of a label e-mail (storage.operations)
 VOID_EMAIL_KIND = "void_email"  # ... and of the notice that a label was voided
 RESUME = "resume"  # the reminder kind that finishes a case's Slack steps (see open_case)
+# a case's booking intent: a booking request went out with no answer recorded yet; an agent must say what to do
+BOOKING_SENT, BOOKING_UNKNOWN = "sent", "unknown"
 
 Due = tuple[str, datetime]  # (reminder kind, when): scheduled as "<kind>:<rma>"
 
@@ -72,6 +74,10 @@ class LabelView:
     pdf: bytes = field(repr=False, default=b"")
     emails: tuple[SentEmail, ...] = ()  # oldest first
     void_notices: tuple[SentEmail, ...] = ()  # who was told that the (voided) label must not be used
+    reference: str = ""  # the carrier's shipment id
+    qr_code: str = ""  # QR data for label-less drop-off
+    note: str = ""  # what failed beside the label (a pickup not booked)
+    void_note: str = ""  # voided here only: why the carrier was not asked (the label simply expires)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,12 @@ class CaseView:
     snoozed_until: datetime | None = None
     slack_reminder_ts: str = ""  # the reminder in the thread, which its buttons update
     finished_at: datetime | None = None  # the Slack steps after the label are done
+    # the carrier (migration 0008): see ReturnCaseRow
+    carrier: str = ""
+    service_point_id: str = ""
+    service_points: list[dict[str, Any]] = field(default_factory=list)
+    booking: str = ""  # "" | BOOKING_SENT | BOOKING_UNKNOWN
+    booking_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,9 @@ class NewCase:
     requested_by: str
     slack_channel: str
     slack_thread_ts: str
+    carrier: str = ""  # "" = the bot's default carrier
+    service_point_id: str = ""
+    service_points: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,9 @@ class NewLabel:
     tracking_number: str
     tracking_url: str
     pdf: bytes = field(repr=False)
+    reference: str = ""
+    qr_code: str = ""
+    note: str = ""
 
 
 # -- opening a case --------------------------------------------------------------------------------------
@@ -267,24 +285,27 @@ def add_label(db: Database, rma: str, label: NewLabel, at: datetime, *, due: Seq
         row = LabelRow(
             return_case_id=case_id, carrier=label.carrier, service=label.service,
             tracking_number=label.tracking_number, tracking_url=label.tracking_url, pdf=label.pdf,
-            status=LabelStatus.CREATED, created_at=at, updated_at=at,
+            status=LabelStatus.CREATED, created_at=at, updated_at=at, reference=label.reference,
+            qr_code=label.qr_code, note=label.note,
         )  # fmt: skip
         s.add(row)
-        _update_case(s, rma, (ReturnStatus.REQUESTED,), status=ReturnStatus.LABEL_CREATED, error="", updated_at=at)
+        _update_case(s, rma, (ReturnStatus.REQUESTED,), status=ReturnStatus.LABEL_CREATED, error="", booking="",
+                     updated_at=at)  # fmt: skip
         for kind, due_at in due:
             reminders.schedule(s, key=f"{kind}:{rma}", kind=kind, subject=rma, due_at=due_at, now=at)
         s.flush()
         return row.id
 
 
-def void_label(db: Database, rma: str, label_id: int, at: datetime) -> bool:
+def void_label(db: Database, rma: str, label_id: int, at: datetime, *, note: str = "") -> bool:
     """label created -> voided and its case label_created -> cancelled (its items are free again).
-    True when this call voided it; False when somebody else did first, or the parcel has moved on."""
+    True when this call voided it; False when somebody else did first, or the parcel has moved on.
+    `note`: why the carrier was not asked to cancel it (it cannot: the label simply expires)."""
     with db.session(write=True) as s:
         stmt = (
             update(LabelRow)
             .where(LabelRow.id == label_id, LabelRow.status == LabelStatus.CREATED)
-            .values(status=LabelStatus.VOIDED, updated_at=at)
+            .values(status=LabelStatus.VOIDED, updated_at=at, void_note=note)
         )
         if _rowcount(s, stmt) != 1:
             return False
@@ -301,6 +322,51 @@ def set_slack_status(db: Database, rma: str, status_ts: str) -> None:
 def set_store_return_id(db: Database, rma: str, store_return_id: str) -> None:
     with db.session(write=True) as s:
         s.execute(update(ReturnCaseRow).where(ReturnCaseRow.rma == rma).values(shopify_return_id=store_return_id))
+
+
+def begin_booking(db: Database, rma: str, at: datetime) -> str:
+    """Record, before the carrier is called, that a booking is going out; what was recorded before: "" (nothing
+    was sent), BOOKING_SENT (an earlier booking got no answer: it may exist) or BOOKING_UNKNOWN."""
+    with db.session(write=True) as s:
+        row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma).with_for_update())
+        if row is None:
+            raise LookupError(rma)
+        before = row.booking
+        row.booking, row.booking_at, row.updated_at = BOOKING_SENT, at, at
+        return before
+
+
+def drop_unbooked(db: Database, rma: str, at: datetime) -> bool:
+    """requested -> cancelled for a case the carrier refused and that has no booking out: its items are free for
+    the corrected form. False when it has moved on (a label, or a booking that may exist)."""
+    with db.session(write=True) as s:
+        stmt = (
+            update(ReturnCaseRow)
+            .where(ReturnCaseRow.rma == rma, ReturnCaseRow.status == ReturnStatus.REQUESTED,
+                   ReturnCaseRow.booking == "")
+            .values(status=ReturnStatus.CANCELLED, updated_at=at)
+        )  # fmt: skip
+        if _rowcount(s, stmt) != 1:
+            return False
+        reminders.cancel(s, subject=rma, kinds=[RESUME], now=at)  # nothing left for the scheduler to finish
+        return True
+
+
+def set_booking(db: Database, rma: str, state: str, at: datetime) -> None:
+    """"": the carrier answered that nothing was booked; BOOKING_UNKNOWN: an agent must decide (Check / Book again)."""
+    with db.session(write=True) as s:
+        s.execute(
+            update(ReturnCaseRow)
+            .where(ReturnCaseRow.rma == rma, ReturnCaseRow.status == ReturnStatus.REQUESTED)
+            .values(booking=state, booking_at=at, updated_at=at)
+        )
+
+
+def set_service_points(db: Database, rma: str, points: Sequence[Mapping[str, Any]]) -> None:
+    """The nearest drop-off points, as shown to the agent and e-mailed to the customer."""
+    with db.session(write=True) as s:
+        values = [dict(p) for p in points]
+        s.execute(update(ReturnCaseRow).where(ReturnCaseRow.rma == rma).values(service_points=values))
 
 
 def note_error(db: Database, rma: str, message: str) -> None:
@@ -382,7 +448,8 @@ def _view(row: ReturnCaseRow, label: LabelRow | None, s: Session | None = None) 
         info = LabelView(
             id=label.id, carrier=label.carrier, service=label.service, tracking_number=label.tracking_number or "",
             tracking_url=label.tracking_url, status=LabelStatus(label.status), pdf=label.pdf or b"",
-            emails=emails, void_notices=notices,
+            emails=emails, void_notices=notices, reference=label.reference, qr_code=label.qr_code, note=label.note,
+            void_note=label.void_note,
         )  # fmt: skip
     return CaseView(
         rma=row.rma, order_id=row.order_id, order_name=row.order_name, status=ReturnStatus(row.status),
@@ -394,5 +461,6 @@ def _view(row: ReturnCaseRow, label: LabelRow | None, s: Session | None = None) 
         store_return_id=row.shopify_return_id, resolution=row.resolution, received_at=row.received_at,
         received_by=row.received_by, received_source=row.received_source, receipt=list(row.receipt or []),
         receipt_note=row.receipt_note, snoozed_until=row.snoozed_until, slack_reminder_ts=row.slack_reminder_ts,
-        finished_at=row.finished_at,
+        finished_at=row.finished_at, carrier=row.carrier, service_point_id=row.service_point_id,
+        service_points=list(row.service_points or []), booking=row.booking, booking_at=row.booking_at,
     )  # fmt: skip

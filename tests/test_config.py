@@ -84,10 +84,22 @@ def test_cli_exits_2_with_one_line_per_problem(tmp_path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_carriers_to_come_are_understood_but_not_available_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_carrier_without_its_settings_is_refused_with_what_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     assert load_settings().carrier_problem == ""
-    for name in ("shipit", "postnord"):
-        monkeypatch.setenv("CARRIER", name)
-        assert load_settings().carrier_problem == (
-            f"CARRIER={name}: {name} labels are not available yet in this version; use CARRIER=local"
-        )
+    monkeypatch.setenv("CARRIER", "shipit")
+    assert load_settings().carrier_problem == "CARRIER=shipit needs SHIPIT_API_KEY and SHIPIT_SERVICE_ID"
+    monkeypatch.setenv("SHIPIT_API_KEY", "k")
+    monkeypatch.setenv("SHIPIT_SERVICE_ID", "posti.2108")
+    assert load_settings().carrier_problem == ""
+    monkeypatch.setenv("CARRIER_BY_COUNTRY", "SE:postnord")  # a carrier used by country needs its settings too
+    assert load_settings().carrier_problem.startswith("CARRIER=postnord needs POSTNORD_API_KEY")
+
+
+def test_carrier_by_country(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARRIER_BY_COUNTRY", "FI:shipit, se:postnord;DK : postnord")
+    settings = load_settings()
+    assert settings.carrier_by_country == {"FI": "shipit", "SE": "postnord", "DK": "postnord"}
+    assert settings.carriers_in_use == ["local", "shipit", "postnord"]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(CARRIER_BY_COUNTRY="Finland:shipit")
+    assert refused.value.problems[0].startswith("CARRIER_BY_COUNTRY: 'Finland:shipit' is not COUNTRY:carrier")

@@ -17,6 +17,7 @@ from bot.main.config import load_settings
 from bot.main.doctor import check_carrier, check_database, check_mail, check_slack, run_checks
 from bot.main.slack_scopes import BOT_SCOPES
 from bot.shell.standin import FakeSlack
+from integrations.carriers.shipit.standin import FakeShipit
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -140,11 +141,32 @@ def test_an_unreachable_slack_is_one_line_without_slack_sdk_errors(tmp_path: Pat
 
 
 def test_a_carrier_that_start_refuses_fails_the_doctor_too(tmp_path: Path) -> None:
-    assert check_carrier(load_settings(CARRIER="shipit"), 2).line() == (
-        "✗ carrier: CARRIER=shipit: shipit labels are not available yet in this version; use CARRIER=local"
-    )
-    assert check_carrier(load_settings(CARRIER="local"), 2).line() == (
+    assert [c.line() for c in check_carrier(load_settings(CARRIER="shipit"), 2)] == [
+        "✗ carrier: CARRIER=shipit needs SHIPIT_API_KEY and SHIPIT_SERVICE_ID"
+    ]
+    assert [c.line() for c in check_carrier(load_settings(CARRIER="local"), 2)] == [
         "✓ carrier: local: labels made by the bot, tracking numbers from the database"
-    )
+    ]
     proc = _doctor(tmp_path, CARRIER="postnord")  # run_checks includes it: `doctor` fails as the start would
-    assert proc.returncode == 1 and "✗ carrier: CARRIER=postnord: postnord labels are not available yet" in proc.stdout
+    assert proc.returncode == 1 and "✗ carrier: CARRIER=postnord needs POSTNORD_API_KEY" in proc.stdout
+
+
+def test_the_doctor_asks_shipit_whether_the_key_and_the_services_work() -> None:
+    with FakeShipit() as fake:
+        good = {"CARRIER": "shipit", "SHIPIT_API_URL": fake.url, "SHIPIT_API_KEY": fake.api_key,
+                "SHIPIT_SERVICE_ID": fake.service_id, "SHIPIT_PICKUP_SERVICE_ID": fake.pickup_service_id}  # fmt: skip
+        assert [c.line() for c in check_carrier(load_settings(**good), 2)] == [
+            "✓ carrier shipit: Shipit accepts the key and the services (default)"
+        ]
+        wrong_key = [c.line() for c in check_carrier(load_settings(**good | {"SHIPIT_API_KEY": "typo"}), 2)]
+        assert wrong_key == ["✗ carrier shipit: SHIPIT_API_KEY is refused by Shipit: check the key in Shipit's "
+                             "settings (API)."]  # fmt: skip
+        assert "typo" not in wrong_key[0]
+        unknown = check_carrier(load_settings(**good | {"SHIPIT_PICKUP_SERVICE_ID": "dhl.999"}), 2)
+        assert [c.line() for c in unknown] == [
+            "✗ carrier shipit: SHIPIT_PICKUP_SERVICE_ID=dhl.999 is not one of this Shipit account's services"
+        ]
+        by_country = check_carrier(load_settings(**good | {"CARRIER": "local", "CARRIER_BY_COUNTRY": "FI:shipit"}), 2)
+        assert [c.line() for c in by_country][1] == (
+            "✓ carrier shipit: Shipit accepts the key and the services (FI→shipit)"
+        )

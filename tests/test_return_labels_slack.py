@@ -224,6 +224,9 @@ def test_a_carrier_failure_offers_retry_and_retry_finishes(slack: SlackHarness) 
                 raise CarrierError("The carrier did not answer in time.", retryable=True)
             return real.create_return_shipment(request)
 
+        def __getattr__(self, name):  # the rest of the Carrier protocol: the real carrier's
+            return getattr(real, name)
+
     slack.services.carrier = Flaky()  # type: ignore[assignment]
     card = card_for(slack, "#1016")
     choose(slack, card, ReturnMenu.INSTANT)

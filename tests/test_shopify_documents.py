@@ -13,7 +13,7 @@ DOCUMENTS = all_documents()
 
 
 def test_the_documents_are_there() -> None:
-    assert {"OrderSearch", "CustomerSearch", "OrderDetail", "OrderLineItemsPage", "OrderShipments", "ShopInfo"} <= set(
+    assert {"OrderSearch", "CustomerSearch", "OrderDetail", "OrderLineItemsPage", "ReturnState", "ShopInfo"} <= set(
         DOCUMENTS
     )
 

@@ -23,7 +23,7 @@ from tests.shopify_env import shopify
 
 TRACKING = "JJFI64832100000999001"
 TRACKING_URL = f"https://www.posti.fi/en/tracking#/lahetys/{TRACKING}"
-DOCUMENTS = ("ReturnableFulfillments", "OrderReturns", "ReturnCreate", "ReverseDeliveryCreate")
+DOCUMENTS = ("ReturnState", "ReturnableFulfillments", "OrderReturns", "ReturnCreate", "ReverseDeliveryCreate")
 
 
 @contextmanager

@@ -12,7 +12,10 @@ class ActionId(enum.StrEnum):
     RETURN_EMAIL_OTHER = "return_email_other"  # opens the form for another address
     RETURN_VOID = "return_void"
     RETURN_RETRY = "return_retry"
+    RETURN_CHECK_BOOKING = "return_check_booking"  # "booking unknown": ask the carrier by the RMA (issue 14)
+    RETURN_BOOK_AGAIN = "return_book_again"  # "booking unknown": the agent found no booking, book once more
     SHOW_ORDER = "show_order"
+    ORDER_NOTE = "order_note"  # the card's "Full note": a modal with the whole note and its attributes
     # inputs of the return modal
     RETURN_ITEM_QUANTITY = "quantity"
     RETURN_ITEM_REASON = "reason"
@@ -37,6 +40,15 @@ class ActionId(enum.StrEnum):
     RECEIPT_QUANTITY = "receipt_quantity"
     RECEIPT_CONDITION = "receipt_condition"
     RECEIPT_FIELD = "receipt_value"
+    # cancelling an order (bot.cancellations): the card's buttons, and the inputs of its modal
+    CANCEL_OPEN = "cancel_open"
+    CANCEL_FRAUD = "cancel_fraud"  # a HIGH-risk order: the same form, reason fraud chosen
+    CANCEL_FIELD = "cancel_value"
+    # replacements (bot.replacements): the card's button, the modal's inputs, its variant picker
+    REPLACE_OPEN = "replace_open"
+    REPLACE_QUANTITY = "replace_quantity"
+    REPLACE_VARIANT = "replace_variant"  # an external_select: its options come from the store as the agent types
+    REPLACE_FIELD = "replace_value"
 
 
 class ReturnMenu(enum.StrEnum):
@@ -52,6 +64,8 @@ class CallbackId(enum.StrEnum):
     REFUND_MODAL = "refund_modal"
     REFUND_REJECT_MODAL = "refund_reject_modal"
     RECEIPT_MODAL = "receipt_modal"
+    CANCEL_MODAL = "cancel_modal"
+    REPLACE_MODAL = "replace_modal"
 
 
 class BlockId(enum.StrEnum):
@@ -60,6 +74,8 @@ class BlockId(enum.StrEnum):
     ORDER_ITEMS = "order_items"
     ORDER_SHIPPING = "order_shipping"
     ORDER_HISTORY = "order_history"
+    ORDER_NOTE = "order_note"  # the note, note attributes and tags
+    ORDER_REFUNDS_PENDING = "order_refunds_pending"  # refund requests on their way, not refunded yet
     ORDER_FOOTER = "order_footer"
     PICK_HEADER = "pick_header"
     PICK_MORE = "pick_more"
@@ -78,6 +94,8 @@ class BlockId(enum.StrEnum):
     R_PICKUP_PHONE = "r_pickup_phone"
     R_EMAIL = "r_email"
     R_EMAIL_TO = "r_email_to"  # the address in the "E-mail label to…" form
+    R_CARRIER = "r_carrier"  # the carrier (issue 14)
+    R_SERVICE_POINT = "r_service_point"  # the drop-off point, one of the nearest three
     # refund modal
     F_INTRO = "f_intro"
     F_SHIPPING = "f_shipping"
@@ -99,6 +117,28 @@ class BlockId(enum.StrEnum):
     RC_INTRO = "rc_intro"
     RC_NOTE = "rc_note"
     HOME_NOTICE = "home_notice"
+    # cancelling an order (bot.cancellations)
+    ORDER_RISK = "order_risk"  # Shopify's fraud risk on an unfulfilled order's card
+    CANCEL_STATUS = "cancel_status"
+    C_INTRO = "c_intro"
+    C_REASON = "c_reason"
+    C_REFUND = "c_refund"
+    C_OPTIONS = "c_options"  # restock, notify the customer
+    C_NOTE = "c_note"
+    # replacements (bot.replacements, bot.orders.replacement_blocks)
+    ORDER_REPLACEMENTS = "order_replacements"  # "replacement for #1001" / "replaced by #1030"
+    P_INTRO = "p_intro"
+    P_REASON = "p_reason"
+    P_NAME = "p_name"
+    P_ADDRESS1 = "p_address1"
+    P_ADDRESS2 = "p_address2"
+    P_ZIP = "p_zip"
+    P_CITY = "p_city"
+    P_COUNTRY = "p_country"
+    P_PHONE = "p_phone"
+    P_SHIPPING_TITLE = "p_shipping_title"
+    P_NOTE = "p_note"
+    P_NOTIFY = "p_notify"
 
 
 def item_block_id(index: int, field: str) -> str:
@@ -111,6 +151,11 @@ def pick_block_id(index: int) -> str:
 
 def refund_line_block_id(index: int) -> str:
     return f"f_line_{index}"
+
+
+def replace_line_block_id(index: int, field: str) -> str:
+    """A replacement modal's input of one line: "quantity" or "variant"."""
+    return f"p_line_{index}_{field}"
 
 
 def receipt_block_id(line_item_id: str, field: str) -> str:

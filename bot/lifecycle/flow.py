@@ -194,7 +194,7 @@ def refresh_status(ctx: BotContext, client: WebClient, case: Case) -> None:
     if not case.slack_status_ts:
         return
     try:
-        update_status(client, returns.get_case(ctx.services.db, case.rma), now=ctx.services.clock())
+        update_status(client, returns.get_case(ctx.services.db, case.rma), now=ctx.services.clock(), ctx=ctx)
     except SlackApiError as exc:
         log.warning("could not update the message of return %s: %s", case.rma, exc.response.get("error"))
 

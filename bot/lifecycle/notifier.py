@@ -14,6 +14,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.cancellations import flow as cancel_flow
 from bot.common.context import BotContext
 from bot.lifecycle.flow import announce_received, in_thread, refresh_status
 from bot.lifecycle.views import digest_message, escalation_message, expired_message, reminder_message
@@ -21,6 +22,8 @@ from bot.refunds import flow as refund_flow
 from bot.returns import flow as return_flow
 from bot.returns.views import working_text
 from commands import return_lifecycle, returns
+from commands.cancellation_run import Ran
+from commands.cancellations import CancellationView
 from commands.errors import UserError
 from commands.refunds import RefundRequestView
 from commands.return_cases import Case
@@ -92,6 +95,13 @@ class SlackNotifier:
         """A refund a stopped instance left approved or executing, run by the tick: its approval message and the
         order's thread show how it ended, as after a team lead's click."""
         refund_flow.report(self.ctx, self.client, request)
+
+    def cancellation_finished(self, ran: Ran) -> None:
+        """A cancellation whose store job outlived its budget, finished by the tick (commands.cancellation_tick)."""
+        cancel_flow.finished(self.ctx, self.client, ran)
+
+    def cancellation_card(self, cancellation: CancellationView) -> None:
+        cancel_flow.redraw_card_now(self.ctx, self.client, cancellation)
 
     def permalink(self, channel: str, ts: str) -> str | None:
         if not (channel and ts):

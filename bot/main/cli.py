@@ -1,16 +1,20 @@
-"""`returnbot …`: run the bot, the terminal client, imports and migrations."""
+"""`returnbot …`: run the bot, the terminal client, imports and migrations.
+
+Only the standard library is imported up front: `returnbot --help` (and a mistyped command) answers at once. The
+configuration, the services and each command's own modules are imported when that command runs.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from bot.main.config import ConfigError, Settings, load_settings
-from bot.main.services import StartupError, build_services, open_database
+if TYPE_CHECKING:
+    from bot.main.config import Settings
 
 EXIT_CONFIG = 2
 
@@ -19,6 +23,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     _setup_logging(args.verbose)
+    from bot.main.config import ConfigError, load_settings
+    from bot.main.services import StartupError
+
     try:
         settings = load_settings()
         return int(args.handler(args, settings) or 0)
@@ -116,6 +123,15 @@ def _parser() -> argparse.ArgumentParser:
     scan.add_argument("status", choices=("in_transit", "delivered"), help="what the scan says")
     scan.set_defaults(handler=_carrier_scan)
 
+    report = sub.add_parser(
+        "report",
+        help="reports: `report sales --from 2026-11-01 --to 2026-11-30 [--csv FILE]`",
+        description="Reports on the store's orders; `returnbot report sales --help` for the sales report.",
+        add_help=False,  # `report sales --help` reaches the report's own parser (bot/main/report_cli.py)
+    )
+    report.add_argument("report_args", nargs=argparse.REMAINDER)
+    report.set_defaults(handler=_report)
+
     db = sub.add_parser(
         "db", help="database maintenance", description="Database maintenance: `db upgrade` applies migrations."
     )
@@ -125,6 +141,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _setup_logging(verbose: bool) -> None:
+    import logging
+
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -142,6 +160,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         print("To try the bot without a Slack workspace: returnbot shell", file=sys.stderr)
         return EXIT_CONFIG
     from bot.main.runtime import serve_http, serve_socket_mode
+    from bot.main.services import build_services
 
     services = build_services(settings)
     if args.http:
@@ -169,7 +188,7 @@ def _announce(message: str) -> None:
 
 def _shell(_args: argparse.Namespace, settings: Settings) -> int:
     from bot.common.worker import WorkerPool
-    from bot.main.services import bot_context
+    from bot.main.services import bot_context, build_services
     from bot.shell.session import run_shell
 
     services = build_services(settings)
@@ -182,6 +201,8 @@ def _shell(_args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _doctor(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+
     from bot.main.doctor import run_checks
 
     if not args.verbose:
@@ -197,6 +218,7 @@ def _doctor(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.main.services import open_database
     from integrations.local_store.importer import ImportFailed, import_orders
 
     if not args.file.is_file():
@@ -205,7 +227,7 @@ def _import_orders(args: argparse.Namespace, settings: Settings) -> int:
     db = open_database(settings)
     progress = _progress_printer(args.file.stat().st_size) if sys.stderr.isatty() else None
     try:
-        summary = import_orders(db, args.file, progress=progress)
+        summary = import_orders(db, args.file, progress=progress, region=settings.SHOP_COUNTRY)
     except ImportFailed as exc:
         print(f"\nimport-orders: nothing was imported. {exc}", file=sys.stderr)
         return 1
@@ -223,6 +245,12 @@ def _progress_printer(total_bytes: int) -> Callable[[int, int | None], None]:
         print(f"\r{rows:,} rows read{share}", end="", file=sys.stderr, flush=True)
 
     return show
+
+
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.main.report_cli import run_report
+
+    return run_report(args.report_args, settings)
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:
@@ -243,6 +271,7 @@ def _tick(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import make_client
     from bot.common.worker import WorkerPool
     from bot.main.scheduler import Ticker, slack_notifier
+    from bot.main.services import build_services
     from commands.services import MovableClock
 
     if not settings.SLACK_BOT_TOKEN:
@@ -265,6 +294,7 @@ def _tick(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _carrier_scan(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.main.services import open_database
     from domain.vocabulary import LabelStatus
     from integrations.labels import tracking
     from storage import carrier_scans
@@ -283,6 +313,8 @@ def _carrier_scan(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _db_upgrade(_args: argparse.Namespace, settings: Settings) -> int:
+    from bot.main.services import open_database
+
     db = open_database(settings)
     db.dispose()
     print("database is up to date")

@@ -17,8 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-# CARRIER names the carriers that are coming, so that a setting made for one is understood; only these work
-AVAILABLE_CARRIERS = ("local",)
+CARRIERS = ("local", "shipit", "postnord")
+# what each carrier cannot work without (issue 14): a missing one is said at the start and by `doctor`
+CARRIER_NEEDS = {"shipit": ("SHIPIT_API_KEY", "SHIPIT_SERVICE_ID"),
+                 "postnord": ("POSTNORD_API_KEY", "POSTNORD_CUSTOMER_NUMBER")}  # fmt: skip
+_COUNTRY_CARRIER = re.compile(r"([A-Za-z]{2})\s*:\s*(local|shipit|postnord)")
 _CLOCK_TIME = re.compile(r"([01]?\d|2[0-3]):[0-5]\d")
 
 
@@ -44,6 +47,19 @@ class Settings(BaseSettings):
     SHOPIFY_API_VERSION: str = "2026-07"
     SHOPIFY_ADMIN_URL: str = ""
     CARRIER: Literal["local", "shipit", "postnord"] = "local"
+    # Carriers (issue 14): the carrier per customer country, e.g. FI:shipit,SE:postnord,DK:postnord
+    CARRIER_BY_COUNTRY: str = ""
+    SHIPIT_API_KEY: str = ""
+    SHIPIT_API_SECRET: str = ""  # only for accounts that sign requests (X-SHIPIT-CHECKSUM)
+    SHIPIT_API_URL: str = "https://api.shipit.ax/v1"  # the test host: https://apitest.shipit.ax/v1
+    SHIPIT_SERVICE_ID: str = ""  # the return service for drop-off, e.g. posti.2108 (your account's methods)
+    SHIPIT_PICKUP_SERVICE_ID: str = ""  # the service for pickups from the customer; "" = no Shipit pickups
+    # PostNord (issue 14b)
+    POSTNORD_API_KEY: str = ""
+    POSTNORD_API_URL: str = "https://api2.postnord.com"  # the test host: https://atapi2.postnord.com
+    POSTNORD_CUSTOMER_NUMBER: str = ""  # the shop's PostNord customer number (its agreement)
+    POSTNORD_ISSUER_CODE: str = ""  # Z11 DK, Z12 SE, Z13 NO, Z14 FI; "" = the RETURN_ADDRESS_COUNTRY's
+    POSTNORD_PICKUP_MIN_KG: Decimal = Field(default=Decimal(20), gt=0)  # from this weight on, suggest a pickup
     RETURN_ADDRESS_NAME: str = "Returnbot Demo Warehouse"
     RETURN_ADDRESS_STREET: str = "Tehtaankatu 12"
     RETURN_ADDRESS_ZIP: str = "00140"
@@ -57,6 +73,8 @@ class Settings(BaseSettings):
     APPROVER_USERGROUP: str = ""
     APPROVER_USER_IDS: str = ""
     REFUND_AUTO_APPROVE_LIMIT: Decimal = Field(default=Decimal(0), ge=0)
+    # replacements worth up to this at list price need no team lead; unset: the refund limit
+    REPLACEMENT_AUTO_APPROVE_LIMIT: Decimal | None = Field(default=None, ge=0)
     RETURN_REMINDER_DAYS: int = Field(default=14, gt=0)
     RETURN_ESCALATION_DAYS: int = Field(default=21, gt=0)
     RETURN_EXPIRY_DAYS: int = Field(default=30, gt=0)
@@ -66,6 +84,13 @@ class Settings(BaseSettings):
     DIGEST_TIME: str = "09:00"
     TIMEZONE: str = "Europe/Helsinki"
     TICK_SECONDS: int = Field(default=60, gt=0, le=3600)
+    SHOP_COUNTRY: str = "FI"  # where a phone number written without a country code is read (040 123 4567)
+
+    @field_validator("REPLACEMENT_AUTO_APPROVE_LIMIT", mode="before")
+    @classmethod
+    def _replacement_limit(cls, value: object) -> object:
+        """Set but empty means unset: the refund limit applies."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("DATABASE_URL")
     @classmethod
@@ -94,7 +119,23 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token (starts with xapp-) with connections:write")
         return value
 
-    @field_validator("SLACK_API_URL", "SHOPIFY_ADMIN_URL")
+    @field_validator("CARRIER_BY_COUNTRY")
+    @classmethod
+    def _carrier_by_country(cls, value: str) -> str:
+        for part in (p.strip() for p in value.replace(";", ",").split(",")):
+            if part and not _COUNTRY_CARRIER.fullmatch(part):
+                raise ValueError(f"{part!r} is not COUNTRY:carrier (e.g. FI:shipit,SE:postnord; carriers {CARRIERS})")
+        return value
+
+    @field_validator("POSTNORD_ISSUER_CODE")
+    @classmethod
+    def _postnord_issuer(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code and code not in ("Z11", "Z12", "Z13", "Z14", "ZDL"):
+            raise ValueError(f"{value!r} is not a PostNord issuer code: Z11 (DK), Z12 (SE), Z13 (NO), Z14 (FI) or ZDL")
+        return code
+
+    @field_validator("SLACK_API_URL", "SHOPIFY_ADMIN_URL", "SHIPIT_API_URL", "POSTNORD_API_URL")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
@@ -133,6 +174,16 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}: use a name like Europe/Helsinki") from None
         return value.strip()
 
+    @field_validator("SHOP_COUNTRY")
+    @classmethod
+    def _shop_country(cls, value: str) -> str:
+        import phonenumbers  # only here: the library's metadata is loaded on first use
+
+        code = value.strip().upper()
+        if code not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{value!r} is not a country code: use two letters, like FI or SE")
+        return code
+
     @model_validator(mode="after")
     def _needs(self) -> Settings:
         if self.STORE == "shopify" and not (self.SHOPIFY_SHOP or self.SHOPIFY_ADMIN_URL):
@@ -155,11 +206,25 @@ class Settings(BaseSettings):
         return f"https://{self.SHOPIFY_SHOP}/admin/api/{self.SHOPIFY_API_VERSION}/graphql.json"
 
     @property
+    def carrier_by_country(self) -> dict[str, str]:
+        """CARRIER_BY_COUNTRY as {ISO-2 country: carrier}."""
+        found = (_COUNTRY_CARRIER.fullmatch(p.strip()) for p in self.CARRIER_BY_COUNTRY.replace(";", ",").split(","))
+        return {m[1].upper(): m[2] for m in found if m}
+
+    @property
+    def carriers_in_use(self) -> list[str]:
+        """CARRIER first, then every other carrier CARRIER_BY_COUNTRY names."""
+        return list(dict.fromkeys([self.CARRIER, *self.carrier_by_country.values()]))
+
+    @property
     def carrier_problem(self) -> str:
-        """Why CARRIER cannot be used ("" when it can): `doctor` says it, as the start refuses it."""
-        if self.CARRIER in AVAILABLE_CARRIERS:
-            return ""
-        return f"CARRIER={self.CARRIER}: {self.CARRIER} labels are not available yet in this version; use CARRIER=local"
+        """Why the carriers in use cannot be used ("" when they can): `doctor` says it, as the start refuses it."""
+        problems = []
+        for carrier in self.carriers_in_use:
+            missing = [name for name in CARRIER_NEEDS.get(carrier, ()) if not str(getattr(self, name, "")).strip()]
+            if missing:
+                problems.append(f"CARRIER={carrier} needs {' and '.join(missing)}")
+        return "; ".join(problems)
 
     @property
     def escalation_channel(self) -> str:

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.engine import make_url
 
 from bot.main.config import Settings
-from bot.main.services import first_line
+from bot.main.services import carrier, first_line
 from bot.main.slack_scopes import BOT_SCOPES
 from domain.store import StoreError
 from integrations.shopify import scopes as shopify_scopes
@@ -117,11 +117,30 @@ def check_shopify(settings: Settings, timeout: float) -> list[Check]:
     return checks
 
 
-def check_carrier(settings: Settings, _timeout: float) -> Check:
-    # the same rule the start applies: a carrier that is not available yet fails here, not at `returnbot run`
+def check_carrier(settings: Settings, _timeout: float) -> list[Check]:
+    """Each carrier in use: its settings (the same rule the start applies), then the carrier itself: the key is
+    accepted and the service ids exist (`Carrier.check`, which names the setting to fix)."""
     if settings.carrier_problem:
-        return Check("carrier", False, settings.carrier_problem)
-    return Check("carrier", True, f"{settings.CARRIER}: labels made by the bot, tracking numbers from the database")
+        return [Check("carrier", False, settings.carrier_problem)]
+    checks = []
+    for name in settings.carriers_in_use:
+        if name == "local":
+            checks.append(Check("carrier", True, "local: labels made by the bot, tracking numbers from the database"))
+            continue
+        adapter = carrier(settings, None, name)
+        try:
+            problems = adapter.check()
+        finally:
+            close = getattr(adapter, "close", None)
+            if callable(close):
+                close()
+        where = ", ".join(f"{c}→{n}" for c, n in settings.carrier_by_country.items() if n == name)
+        used = f" (default{', ' + where if where else ''})" if name == settings.CARRIER else f" ({where})"
+        if problems:
+            checks += [Check(f"carrier {name}", False, problem) for problem in problems]
+        else:
+            checks.append(Check(f"carrier {name}", True, f"{adapter.title} accepts the key and the services{used}"))
+    return checks
 
 
 def check_mail(settings: Settings, timeout: float) -> Check:

@@ -52,10 +52,13 @@ def build_services(settings: Settings, db: Database | None = None) -> Services:
         # the services' clock, looked up at each refund: whoever replaces `services.clock` stamps refunds too
         store = LocalStore(db, clock=lambda: services.clock())
     services = Services(db=db, store=store, mailer=mailer_from_settings(settings.SMTP_URL, settings.OUTBOX_DIR))
-    services.carrier = _carrier(settings, services)
+    services.carriers = carriers(settings, services)
+    services.carrier = services.carriers[settings.CARRIER]
+    services.carrier_by_country = settings.carrier_by_country
     services.returns = ReturnSettings(address=_return_address(settings), email=settings.RETURN_ADDRESS_EMAIL,
                                       shop_name=settings.RETURN_ADDRESS_NAME)  # fmt: skip
     services.lifecycle = lifecycle_settings(settings)
+    services.shop_country = settings.SHOP_COUNTRY
     return services
 
 
@@ -69,14 +72,39 @@ def lifecycle_settings(settings: Settings) -> LifecycleSettings:
     )  # fmt: skip
 
 
-def _carrier(settings: Settings, services: Services) -> Carrier:
-    if settings.CARRIER != "local":
-        raise StartupError(f"CARRIER: {settings.CARRIER} labels are not available in this version; use CARRIER=local")
+def carriers(settings: Settings, services: Services) -> dict[str, Carrier]:
+    """Every carrier in use (CARRIER and those CARRIER_BY_COUNTRY names), by name, the default first."""
+    if settings.carrier_problem:
+        raise StartupError(settings.carrier_problem)
+    return {name: carrier(settings, services, name) for name in settings.carriers_in_use}
+
+
+def carrier(settings: Settings, services: Services | None, name: str) -> Carrier:
+    """One carrier, built from its settings (its adapter module loads only when it is used)."""
+    if name == "shipit":
+        from integrations.carriers.shipit import ShipitCarrier
+
+        return ShipitCarrier(
+            api_key=settings.SHIPIT_API_KEY, api_url=settings.SHIPIT_API_URL, service_id=settings.SHIPIT_SERVICE_ID,
+            pickup_service_id=settings.SHIPIT_PICKUP_SERVICE_ID, api_secret=settings.SHIPIT_API_SECRET,
+            shop_email=settings.RETURN_ADDRESS_EMAIL,
+        )  # fmt: skip
+    if name == "postnord":
+        from integrations.carriers.postnord import PostNordCarrier
+
+        return PostNordCarrier(
+            api_key=settings.POSTNORD_API_KEY, api_url=settings.POSTNORD_API_URL,
+            customer_number=settings.POSTNORD_CUSTOMER_NUMBER, issuer_code=settings.POSTNORD_ISSUER_CODE,
+            pickup_min_grams=int(settings.POSTNORD_PICKUP_MIN_KG * 1000), return_address=_return_address(settings),
+        )  # fmt: skip
+    if services is None:  # `doctor`: the local carrier has nothing outside the bot to check
+        return LocalCarrier(lambda: 1, settings.RETURN_ADDRESS_COUNTRY)
+    db = services.db
     # tracking serials come from the database, so that no two instances print the same number
     # its tracking answers from the warehouse's scans (`returnbot carrier-scan`), kept in the database
     return LocalCarrier(
-        lambda: next_serial(services.db, "tracking", services.clock()), settings.RETURN_ADDRESS_COUNTRY,
-        scans=lambda number: carrier_scans.latest(services.db, number),
+        lambda: next_serial(db, "tracking", services.clock()), settings.RETURN_ADDRESS_COUNTRY,
+        scans=lambda number: carrier_scans.latest(db, number),
     )  # fmt: skip
 
 
@@ -110,5 +138,6 @@ def bot_context(settings: Settings, services: Services, worker: WorkerPool) -> B
         approvals_channel=settings.APPROVALS_CHANNEL.strip(),
         approvers=Approvers(settings.APPROVER_USERGROUP.strip(), settings.approver_user_ids),
         policy=RefundPolicy(settings.REFUND_AUTO_APPROVE_LIMIT),
+        replacement_limit=settings.REPLACEMENT_AUTO_APPROVE_LIMIT,
     )
     return BotContext(services, worker, settings.RETURN_REMINDER_DAYS, refunds)

@@ -7,7 +7,11 @@ from typing import Any
 
 from bot.common.blocks import FIELD_TEXT_MAX, clip, context, date, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId
+from bot.orders.cancel_buttons import cancel_buttons, risk_block
+from bot.orders.notes import note_section
+from bot.orders.replacement_blocks import replace_button, replacements_block
 from bot.orders.return_menu import return_menu
+from commands.refunds import RefundRequestView, RefundStatus
 from commands.returns import Case
 from domain.money import Money
 from domain.orders import FinancialStatus, FulfillmentStatus, Order
@@ -54,20 +58,32 @@ def order_card(
     can_return: bool = False,
     can_refund: bool = False,
     cases: Sequence[Case] = (),
+    open_refunds: Sequence[RefundRequestView] = (),
 ) -> list[dict[str, Any]]:
     """The card; `can_return` adds the "Create return" menu, `can_refund` the Refund button, `cases` lists the
-    order's returns."""
+    order's returns, `open_refunds` its refund requests not yet refunded (a second agent must see them)."""
     blocks: list[dict[str, Any]] = [
         {"type": "header", "block_id": BlockId.ORDER_HEADER, "text": plain(_title(order), 150)},
         {"type": "section", "block_id": BlockId.ORDER_FACTS, "fields": _facts(order)},
-        section(_items(order), BlockId.ORDER_ITEMS),
     ]
+    notes = note_section(order)
+    if notes is not None:
+        blocks.append(notes)
+    blocks.append(section(_items(order), BlockId.ORDER_ITEMS))
     shipping = _shipping(order)
     if shipping:
         blocks.append(section(shipping, BlockId.ORDER_SHIPPING))
     history = _history(order, cases)
     if history:
         blocks.append(section(history, BlockId.ORDER_HISTORY))
+    if open_refunds:
+        blocks.append(section(open_refunds_text(open_refunds), BlockId.ORDER_REFUNDS_PENDING))
+    replaced = replacements_block(order)  # "replacement for #1001" or "replaced by #1030"
+    if replaced is not None:
+        blocks.append(replaced)
+    risk = risk_block(order)
+    if risk is not None:
+        blocks.append(risk)
     footer = f"Created {date(order.created_at)}"
     if requested_by:
         footer += f" · looked up by <@{requested_by}>"
@@ -77,6 +93,8 @@ def order_card(
         actions.append(
             {"type": "button", "action_id": ActionId.REFUND_OPEN, "value": order.ref.id, "text": plain("Refund", 75)}
         )
+    actions += cancel_buttons(order)  # shown only when the order can be cancelled (bot.orders.cancel_buttons)
+    actions += replace_button(order)  # shown only when the order can have a replacement
     if actions:
         blocks.append({"type": "actions", "block_id": BlockId.ORDER_ACTIONS, "elements": actions})
     return blocks
@@ -157,6 +175,27 @@ def _tracking(number: str, url: str) -> str:
     """The number as a link when the shop gave an http(s) URL, else as code; neither can carry markup."""
     linked = link(url, number) if url else ""
     return linked if linked.startswith("<") else f"`{escape(number)}`"
+
+
+MAX_OPEN_REFUNDS = 5
+_OPEN_STATUS = {
+    RefundStatus.PENDING_APPROVAL: "waiting for a team lead",
+    RefundStatus.APPROVED: "approved, refunding",
+    RefundStatus.EXECUTING: "approved, refunding",
+}
+
+
+def open_refunds_text(requests: Sequence[RefundRequestView]) -> str:
+    """The order's refund requests on their way (not in the refunded total yet): amount, who asked, when."""
+    lines = [
+        f"• #{r.id}: {escape(str(Money(r.amount, r.currency)))} requested by <@{r.requested_by}> "
+        f"{date(r.created_at)} — {_OPEN_STATUS.get(r.status, r.status.value.replace('_', ' '))}"
+        for r in requests[:MAX_OPEN_REFUNDS]
+    ]
+    if len(requests) > MAX_OPEN_REFUNDS:
+        lines.append(f"_…and {len(requests) - MAX_OPEN_REFUNDS} more_")
+    total = sum((Money(r.amount, r.currency) for r in requests[1:]), Money(requests[0].amount, requests[0].currency))
+    return f"*Refunds requested, not yet made* ({escape(str(total))})\n" + "\n".join(lines)
 
 
 def _history(order: Order, cases: Sequence[Case]) -> str:

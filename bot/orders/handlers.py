@@ -11,8 +11,11 @@ from slack_sdk import WebClient
 from bot.common.blocks import escape
 from bot.common.context import BotContext
 from bot.common.ids import ActionId
+from bot.common.modals import message_modal, open_loading
 from bot.common.replies import bind, post_in_channel, queue
 from bot.orders.card import order_card, order_card_text
+from bot.orders.notes import TITLE as NOTE_TITLE
+from bot.orders.notes import note_modal
 from bot.orders.pick_list import pick_list, pick_list_text
 from commands import lookup, refunds, returns
 from commands.errors import UserError
@@ -24,6 +27,7 @@ EXAMPLE = "For example: `/order #1001`."
 def register(app: App, ctx: BotContext) -> None:
     app.command("/order")(bind(ctx, order_command))
     app.action(ActionId.PICK_ORDER)(bind(ctx, pick_order))
+    app.action(ActionId.ORDER_NOTE)(bind(ctx, full_note))
 
 
 def order_command(ctx: BotContext, ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -44,6 +48,13 @@ def pick_order(
     queue(ctx.worker, ack, respond, job)
 
 
+def full_note(
+    ctx: BotContext, ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    job = partial(show_note, ctx, client, body["trigger_id"], action["value"])
+    queue(ctx.worker, ack, respond, job)
+
+
 # -- the work, on the worker pool ------------------------------------------------------------------
 
 
@@ -54,8 +65,8 @@ def show_lookup(ctx: BotContext, client: WebClient, respond: Respond, channel: s
     elif result.matches:
         description = lookup.describe(result.query)
         respond(
-            text=pick_list_text(escape(description), len(result.matches), result.more),
-            blocks=pick_list(result.matches, description, more=result.more),
+            text=pick_list_text(escape(description), len(result.matches), result.more, result.total, lookup.COUNT_CAP),
+            blocks=pick_list(result.matches, description, more=result.more, total=result.total, cap=lookup.COUNT_CAP),
             response_type="ephemeral",
         )
     else:
@@ -67,6 +78,17 @@ def post_picked(ctx: BotContext, client: WebClient, respond: Respond, channel: s
     order = lookup.get_order(ctx.services, order_id)
     if post_order_card(ctx, client, respond, channel, user, order, replace_original=True) is not None:
         respond(delete_original=True)
+
+
+def show_note(ctx: BotContext, client: WebClient, trigger_id: str, order_id: str) -> None:
+    """The card's "Full note": the order read again (the button carries its id only), its whole note in a modal."""
+    view_id = open_loading(client, trigger_id, NOTE_TITLE)
+    try:
+        order = lookup.get_order(ctx.services, order_id)
+    except UserError as exc:
+        client.views_update(view_id=view_id, view=message_modal(NOTE_TITLE, escape(exc.message)))
+        return
+    client.views_update(view_id=view_id, view=note_modal(order))
 
 
 def post_order_card(
@@ -88,4 +110,5 @@ def card(ctx: BotContext, order: Order, user: str) -> list[dict[str, Any]]:
         can_return=returns.can_return(services, order),
         can_refund=refunds.can_refund(order),
         cases=returns.cases_for_order(services.db, order.ref.id),
+        open_refunds=refunds.open_requests(services, order),
     )

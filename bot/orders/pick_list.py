@@ -10,16 +10,26 @@ from bot.orders.card import financial_label, fulfillment_label
 from domain.orders import OrderSummary
 
 
-def pick_list_text(description: str, count: int, more: bool) -> str:
-    shown = f"{count}+" if more else str(count)
-    return f"{shown} orders match {description}"
+def pick_list_text(description: str, count: int, more: bool, total: int | None = None, cap: int = 0) -> str:
+    """`total`: how many match in all when there are more than the list shows, counted up to `cap`."""
+    if not more:
+        return f"{count} orders match {description}"
+    if total is None or total <= count:
+        return f"{count}+ orders match {description}"
+    if cap and total >= cap:
+        return f"{cap:,}+ orders match {description}; the {count} newest"
+    return f"{total:,} orders match {description}; the {count} newest"
 
 
-def pick_list(summaries: list[OrderSummary], description: str, *, more: bool) -> list[dict[str, Any]]:
-    header = f"*{pick_list_text(escape(description), len(summaries), more)}* — newest first:"
+def pick_list(
+    summaries: list[OrderSummary], description: str, *, more: bool, total: int | None = None, cap: int = 0
+) -> list[dict[str, Any]]:
+    header = f"*{pick_list_text(escape(description), len(summaries), more, total, cap)}* — newest first:"
     blocks: list[dict[str, Any]] = [section(header, BlockId.PICK_HEADER)]
     for index, s in enumerate(summaries):
         who = escape(s.customer_name or s.email or "no customer")
+        if s.ship_to:  # the search matched the recipient of a gift, not the customer
+            who += f" · ship-to: {escape(s.ship_to)}"
         status = (
             "✖️ Cancelled"
             if s.cancelled

@@ -94,7 +94,10 @@ def _intro(opened: RefundOptions, has_lines: bool) -> str:
     if not has_lines:
         text += "\nNo item can be refunded any more; shipping or an amount still can."
     if opened.open_requests:
-        text += "\n" + open_requests_text(opened.open_requests)
+        text += (
+            "\n" + open_requests_text(opened.open_requests)
+            + "\nThe form offers only what is left once they are refunded."
+        )  # fmt: skip
     return text
 
 

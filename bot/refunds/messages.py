@@ -7,11 +7,12 @@ from __future__ import annotations
 from bot.common.blocks import Block, clip, context, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId, CallbackId
 from bot.refunds.form import RejectFormMeta
+from bot.refunds.kinds import describer_of
 from commands.refund_decisions import Refusal
 from commands.refund_form import REASONS
 from commands.refunds import AUTO, RefundRequestView, RefundStatus
 from domain.money import Money
-from domain.refunds import RestockType
+from domain.refunds import RequestKind, RestockType
 
 REJECT_REASON_MAX = 500
 USAGE = (
@@ -34,6 +35,8 @@ _REFUSALS = {
 
 
 def refusal_text(refusal: Refusal, request: RefundRequestView) -> str:
+    if request.kind is not RequestKind.REFUND:
+        return _other_refusal(refusal, request)
     if refusal is Refusal.POSTED:
         return f"Refund request #{request.id} is already before the team leads."
     return _REFUSALS.get(refusal) or decided_already(request)
@@ -42,6 +45,8 @@ def refusal_text(refusal: Refusal, request: RefundRequestView) -> str:
 def decided_already(request: RefundRequestView) -> str:
     """What the loser of a race (or a late click) is told."""
     by = f" by <@{request.decided_by}>" if request.decided_by and request.decided_by != AUTO else ""
+    if request.kind is not RequestKind.REFUND:
+        return _other_decided(request, by)
     match request.status:
         case RefundStatus.REJECTED:
             return f"Refund request #{request.id} was already rejected{by}."
@@ -59,6 +64,8 @@ def decided_already(request: RefundRequestView) -> str:
 
 def submitted_text(request: RefundRequestView) -> str:
     """The form's last word: where the request is now."""
+    if request.kind is not RequestKind.REFUND:
+        return _other_submitted(request)
     amount = _amount(request)
     match request.status:
         case RefundStatus.PENDING_APPROVAL if request.slack_approval_ts:
@@ -77,6 +84,13 @@ def submitted_text(request: RefundRequestView) -> str:
 
 def pending_text(request: RefundRequestView) -> str:
     """A second request for an order that has one open: the open one, and what can be done."""
+    if request.kind is not RequestKind.REFUND:
+        noun = describer_of(request.kind).noun
+        return (
+            f"⏳ {escape(request.order_name)} already has an open {noun.lower()} request: #{request.id}, "
+            f"asked for by <@{request.requested_by}> — {_status(request)}\n"
+            f"One {noun.lower()} request per order at a time: a team lead decides this one first."
+        )
     return (
         f"⏳ {escape(request.order_name)} already has an open refund request: #{request.id} for {_amount(request)}, "
         f"asked for by <@{request.requested_by}> — {_status(request)}\n"
@@ -98,6 +112,16 @@ def refund_facts(request: RefundRequestView, *, customer: str, thread_link: str 
     """The facts of a request, built once when it is posted and kept through every update."""
     order_label = f"Order {request.order_name}"
     order_text = link(thread_link, order_label) if thread_link else escape(order_label)
+    if request.kind is not RequestKind.REFUND:
+        describer = describer_of(request.kind)
+        lines = [
+            f"*{describer.noun} request #{request.id}* — {order_text} — {escape(customer) or '_no customer name_'}",
+            *describer.facts(request),
+        ]
+        if request.note:
+            lines.append(f"*Note:* {escape(request.note)}")
+        lines.append(f"*Requested by* <@{request.requested_by}>")
+        return section(clip("\n".join(lines), 3000), BlockId.REFUND_FACTS)
     lines = [
         f"*Refund request #{request.id}* — {order_text} — {escape(customer) or '_no customer name_'}",
         f"*Amount:* {_amount(request)}",
@@ -128,7 +152,8 @@ def approval_message(
         blocks.append(_buttons(request, approve=True))
     elif request.status is RefundStatus.FAILED:
         blocks.append(_buttons(request, retry=True))
-    text = f"Refund request #{request.id}: {escape(request.order_name)}, {_amount(request)} — {_short(request)}"
+    noun = "Refund" if request.kind is RequestKind.REFUND else describer_of(request.kind).noun
+    text = f"{noun} request #{request.id}: {escape(request.order_name)}, {_amount(request)} — {_short(request)}"
     return text, blocks
 
 
@@ -144,8 +169,9 @@ def thread_message(request: RefundRequestView, *, approvals_channel: str = "") -
 def not_posted_message(request: RefundRequestView, reason: str) -> tuple[str, list[Block]]:
     """The request is saved but could not be put before a team lead: say why, offer to post it again.
     `reason` is mrkdwn of the bot's own."""
+    noun = "Refund" if request.kind is RequestKind.REFUND else describer_of(request.kind).noun
     text = (
-        f":warning: Refund request #{request.id} ({_amount(request)}) is saved, but I couldn't post it for approval: "
+        f":warning: {noun} request #{request.id} ({_amount(request)}) is saved, but I couldn't post it for approval: "
         f"{reason}. Fix that, then press *Post for approval*."
     )
     button = {
@@ -161,16 +187,17 @@ def not_posted_message(request: RefundRequestView, reason: str) -> tuple[str, li
 
 
 def reject_modal(request: RefundRequestView) -> Block:
+    noun = "refund" if request.kind is RequestKind.REFUND else describer_of(request.kind).noun.lower()
     return {
         "type": "modal",
         "callback_id": CallbackId.REFUND_REJECT_MODAL,
-        "title": plain(REJECT_TITLE, 24),
+        "title": plain(REJECT_TITLE if request.kind is RequestKind.REFUND else f"Reject {noun}", 24),
         "submit": plain("Reject", 24),
         "close": plain("Cancel", 24),
         "private_metadata": RejectFormMeta(request.id).to_json(),
         "blocks": [
             section(
-                f"Reject refund request #{request.id}: {escape(request.order_name)}, {_amount(request)}, "
+                f"Reject {noun} request #{request.id}: {escape(request.order_name)}, {_amount(request)}, "
                 f"asked for by <@{request.requested_by}>."
             ),
             {
@@ -215,6 +242,8 @@ def _by(request: RefundRequestView) -> str:
 
 
 def _status(request: RefundRequestView) -> str:
+    if request.kind is not RequestKind.REFUND:
+        return _other_status(request)
     match request.status:
         case RefundStatus.PENDING_APPROVAL:
             return "⏳ Waiting for a team lead."
@@ -229,6 +258,8 @@ def _status(request: RefundRequestView) -> str:
 
 
 def _thread_text(request: RefundRequestView, approvals_channel: str) -> str:
+    if request.kind is not RequestKind.REFUND:
+        return _other_thread_text(request, approvals_channel)
     amount = _amount(request)
     match request.status:
         case RefundStatus.PENDING_APPROVAL:
@@ -279,3 +310,100 @@ def _buttons(request: RefundRequestView, *, approve: bool = False, retry: bool =
             {"type": "button", "action_id": ActionId.REFUND_RETRY, "value": value, "text": plain("Retry", 75)}
         )
     return {"type": "actions", "block_id": BlockId.REFUND_ACTIONS, "elements": elements}
+
+
+# -- requests of other kinds (a replacement, a cancellation): the same states, in their describer's words ---------
+
+
+def _other_refusal(refusal: Refusal, request: RefundRequestView) -> str:
+    noun = describer_of(request.kind).noun.lower()
+    match refusal:
+        case Refusal.POSTED:
+            return f"{noun.capitalize()} request #{request.id} is already before the team leads."
+        case Refusal.NOT_A_LEAD:
+            return f"Only team leads can approve or reject a {noun} request."
+        case Refusal.OWN_REQUEST:
+            return f"You asked for this {noun}, so another team lead has to decide it."
+        case Refusal.NOT_THEIRS:
+            return f"Only the agent who asked for this {noun}, or a team lead, can retry it."
+        case _:
+            return decided_already(request)
+
+
+def _other_decided(request: RefundRequestView, by: str) -> str:
+    noun = describer_of(request.kind).noun
+    match request.status:
+        case RefundStatus.REJECTED:
+            return f"{noun} request #{request.id} was already rejected{by}."
+        case RefundStatus.SUCCEEDED:
+            return f"{noun} request #{request.id} was already approved{by} and carried out."
+        case RefundStatus.EXECUTING:
+            return f"{noun} request #{request.id} is being carried out right now (approved{by})."
+        case RefundStatus.FAILED:
+            return f"{noun} request #{request.id} was approved{by}; it failed and can be retried."
+        case RefundStatus.PENDING_APPROVAL:
+            return f"{noun} request #{request.id} is still waiting for a team lead."
+        case _:
+            return f"{noun} request #{request.id} was already approved{by}."
+
+
+def _other_submitted(request: RefundRequestView) -> str:
+    describer = describer_of(request.kind)
+    match request.status:
+        case RefundStatus.PENDING_APPROVAL if request.slack_approval_ts:
+            return (
+                f"✅ {describer.noun} request #{request.id} ({_amount(request)}) is with the team leads. "
+                "The order's thread shows it."
+            )
+        case RefundStatus.PENDING_APPROVAL:
+            return f"⚠️ {describer.noun} request #{request.id} is saved but not yet before a team lead: see the thread."
+        case RefundStatus.SUCCEEDED:
+            return f"✅ {describer.done(request)}"
+        case RefundStatus.FAILED:
+            return (
+                f"⚠️ {describer.noun} request #{request.id} failed: {escape(request.failure)}\n"
+                "Retry is in the order's thread."
+            )
+        case _:
+            return f"{describer.noun} request #{request.id}: {_short(request)}."
+
+
+def _other_status(request: RefundRequestView) -> str:
+    describer = describer_of(request.kind)
+    match request.status:
+        case RefundStatus.PENDING_APPROVAL:
+            return "⏳ Waiting for a team lead."
+        case RefundStatus.APPROVED | RefundStatus.EXECUTING:
+            return f"⏳ Approved {_by(request)}, {describer.working}"
+        case RefundStatus.SUCCEEDED:
+            return f"✅ Approved {_by(request)}. {describer.done(request)}"
+        case RefundStatus.REJECTED:
+            return f"🚫 Rejected {_by(request)}: {escape(request.reject_reason)}"
+        case _:
+            return f"⚠️ Approved {_by(request)}, but it failed: {escape(request.failure)}"
+
+
+def _other_thread_text(request: RefundRequestView, approvals_channel: str) -> str:
+    describer = describer_of(request.kind)
+    noun = describer.noun.lower()
+    match request.status:
+        case RefundStatus.PENDING_APPROVAL:
+            where = f" in <#{approvals_channel}>" if approvals_channel else ""
+            return (
+                f"⏳ {describer.noun} ({_amount(request)}) requested by <@{request.requested_by}> "
+                f"(request #{request.id}): waiting for a team lead's approval{where}."
+            )
+        case RefundStatus.APPROVED | RefundStatus.EXECUTING:
+            return f"⏳ {describer.noun} approved {_by(request)}: {describer.working}"
+        case RefundStatus.SUCCEEDED:
+            return f"✅ {describer.done(request)}\n_Approved {_by(request)}._"
+        case RefundStatus.REJECTED:
+            return (
+                f"🚫 The {noun} requested by <@{request.requested_by}> was rejected {_by(request)}: "
+                f"{escape(request.reject_reason)}"
+            )
+        case _:
+            return (
+                f"⚠️ The {noun} (approved {_by(request)}) failed: {escape(request.failure)}\n"
+                "*Retry* sends it again; it can never be made twice."
+            )

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
@@ -21,14 +22,16 @@ from bot.common.modals import message_modal, open_loading
 from bot.common.replies import FAILED
 from bot.orders.handlers import post_order_card
 from bot.returns.form import EmailFormMeta, ReturnFormMeta
-from bot.returns.modals import MAX_MODAL_ITEMS, TITLE, email_modal, return_modal
-from bot.returns.views import failed_message, label_message, returns_list, working_text
+from bot.returns.modals import MAX_MODAL_ITEMS, TITLE, carrier_hints, email_modal, return_modal
+from bot.returns.views import failed_message, label_message, returns_list, unknown_message, working_text
 from commands import lookup, return_lifecycle, returns
 from commands.errors import UserError
+from domain.vocabulary import ReturnStatus
 
 log = logging.getLogger(__name__)
 
 FIX_IN_FORM = "Use *Create return shipment* on the order card to fix it in the form."
+FIX_PLAIN = "Fix it in the form (Create return shipment on the order card)."
 LIST_TITLES = {"open": "open returns", "overdue": "returns open for more than {days} days",
                "mine": "open returns you started"}  # fmt: skip
 
@@ -88,7 +91,7 @@ def instant_for_order(ctx: BotContext, client: WebClient, order_id: str, user: s
 
 
 def instant_form(ctx: BotContext, draft: returns.ReturnDraft) -> returns.ReturnForm:
-    form = returns.default_form(draft)
+    form = returns.default_form(draft, ctx.services)
     errors = returns.form_errors(draft, form, ctx.services.clock().date())
     if errors:
         raise SaidInSlack(f"{escape(' '.join(errors.values()))} {FIX_IN_FORM}")
@@ -111,7 +114,7 @@ def form_from_command(
         return
     card_ts = post_order_card(ctx, client, respond, channel, user, order)
     if card_ts is not None:
-        show_form(client, view_id, draft, channel, card_ts)
+        show_form(ctx, client, view_id, draft, channel, card_ts)
 
 
 def form_for_order(
@@ -124,18 +127,23 @@ def form_for_order(
     except UserError as exc:
         client.views_update(view_id=view_id, view=message_modal(TITLE, said(exc)))
         return
-    show_form(client, view_id, draft, channel, thread)
+    show_form(ctx, client, view_id, draft, channel, thread)
 
 
-def show_form(client: WebClient, view_id: str, draft: returns.ReturnDraft, channel: str, thread: str) -> None:
+def show_form(
+    ctx: BotContext, client: WebClient, view_id: str, draft: returns.ReturnDraft, channel: str, thread: str
+) -> None:
+    choices = returns.form_choices(ctx.services, draft)  # the carriers, and the nearest drop-off points
+    meta = form_meta(draft, channel, thread, choices.points_carrier)
     client.views_update(
-        view_id=view_id, view=return_modal(draft, returns.default_form(draft), form_meta(draft, channel, thread))
+        view_id=view_id, view=return_modal(draft, returns.default_form(draft, ctx.services), meta, choices=choices)
     )
 
 
-def form_meta(draft: returns.ReturnDraft, channel: str, thread: str) -> ReturnFormMeta:
+def form_meta(draft: returns.ReturnDraft, channel: str, thread: str, points_carrier: str = "") -> ReturnFormMeta:
     ids = " ".join(i.line_item_id for i in draft.items[:MAX_MODAL_ITEMS])
-    return ReturnFormMeta(order_id=draft.order.ref.id, channel=channel, thread=thread, line_items=ids)
+    return ReturnFormMeta(order_id=draft.order.ref.id, channel=channel, thread=thread, line_items=ids,
+                          points_carrier=points_carrier or draft.carrier)  # fmt: skip
 
 
 def submit_form(
@@ -144,15 +152,23 @@ def submit_form(
     """The submitted form against the order as it is now; its problems back into the form, else the label."""
     try:
         draft = returns.draft_return(ctx.services, meta.order_id)
-        errors = returns.form_errors(draft, form, ctx.services.clock().date())
+        errors = returns.form_errors(draft, form, ctx.services.clock().date()) | returns.carrier_errors(ctx.services,
+                                                                                                        form)
         if errors:
-            fresh = form_meta(draft, meta.channel, meta.thread)
-            client.views_update(
-                view_id=view_id, view=return_modal(draft, form, fresh, problem=" ".join(errors.values()))
-            )
+            show_again(ctx, client, view_id, draft, form, meta, " ".join(errors.values()), errors)
             return
         started = start(ctx, client, draft, form, user, meta.channel, meta.thread)
-        case = finish(ctx, client, started.rma, started.status_ts)
+        try:
+            case = finish(ctx, client, started.rma, started.status_ts)
+        except SaidInSlack as exc:
+            refused = exc.__cause__
+            # the carrier refused what the form says, and nothing was booked: back to the form, the fields marked
+            fields = refused.fields if isinstance(refused, returns.CarrierFailed) else {}
+            if fields and returns.get_case(ctx.services.db, started.rma).status == ReturnStatus.CANCELLED:
+                draft = returns.draft_return(ctx.services, meta.order_id)  # withdrawn by `finish`: its items free
+                show_again(ctx, client, view_id, draft, form, meta, str(exc.__cause__), fields)
+                return
+            raise
         done = f"✅ Return *{case.rma}* has its label: it is in the order's thread."
         client.views_update(view_id=view_id, view=message_modal(TITLE, done))
     except UserError as exc:
@@ -160,6 +176,17 @@ def submit_form(
     except Exception:
         log.exception("the return form's submission failed")
         client.views_update(view_id=view_id, view=message_modal(TITLE, FAILED))
+
+
+def show_again(
+    ctx: BotContext, client: WebClient, view_id: str, draft: returns.ReturnDraft, form: returns.ReturnForm,
+    meta: ReturnFormMeta, problem: str, fields: dict[str, str],
+) -> None:  # fmt: skip
+    """The form again as the agent filled it in, `problem` on top and the words about each field beside it."""
+    choices = returns.form_choices(ctx.services, draft)
+    fresh = form_meta(draft, meta.channel, meta.thread, choices.points_carrier)
+    view = return_modal(draft, form, fresh, problem=problem, choices=choices, hints=carrier_hints(fields))
+    client.views_update(view_id=view_id, view=view)
 
 
 # -- the steps, shared by the instant return, the form and Retry ------------------------------------------
@@ -181,14 +208,24 @@ def start(
     return Started(case.rma, str(status["ts"]))
 
 
-def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str) -> returns.Case:
-    """Label, store, PDF into the thread, e-mail: each once, whatever is retried. The status message says how far."""
+def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str, *, book_again: bool = False) -> returns.Case:
+    """Label, store, PDF into the thread, e-mail: each once, whatever is retried. The status message says how far.
+    `book_again`: the agent found no booking after "booking unknown" (see returns.create_label)."""
     case = returns.get_case(ctx.services.db, rma)
     try:
-        case = returns.create_label(ctx.services, rma)
+        case = returns.create_label(ctx.services, rma, book_again=book_again)
         returns.record_in_store(ctx.services, rma)
+    except returns.BookingUnknown as exc:
+        text, blocks = unknown_message(case, exc.message, can_check=exc.can_check)
+        client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
+        raise SaidInSlack(escape(exc.message)) from exc
     except UserError as exc:
-        text, blocks = failed_message(case, exc.message)
+        # Retry when trying again can help (the carrier down, a key fixed by an administrator, a step after the
+        # label); what the carrier refused in the form's fields needs the form: nothing was booked, so the case is
+        # withdrawn and its items are free for the corrected form
+        refused = isinstance(exc, returns.CarrierFailed) and bool(exc.fields) and not exc.retryable
+        again = not (refused and returns.withdraw_refused(ctx.services, rma))
+        text, blocks = failed_message(case, exc.message + ("" if again else f" {FIX_PLAIN}"), retry=again)
         client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
         raise SaidInSlack(escape(exc.message)) from exc
     upload_label(ctx, client, case)
@@ -198,7 +235,7 @@ def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str) -> retu
         except UserError as exc:
             warn_in_thread(client, case, exc.message)
     case = returns.get_case(ctx.services.db, rma)  # with the e-mail it went out in
-    text, blocks = label_message(case, ctx.services.clock())
+    text, blocks = _label_message(ctx, case)
     client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
     return_lifecycle.mark_finished(ctx.services, rma)  # the scheduler need not finish it (see commands.reminders)
     return case
@@ -231,7 +268,7 @@ def upload_label(ctx: BotContext, client: WebClient, case: returns.Case) -> None
 def email_again(ctx: BotContext, client: WebClient, rma: str, press: str, clicked: Clicked | None = None) -> None:
     """ "E-mail label to customer": sent again on every press (the press's id is its key)."""
     returns.email_label(ctx.services, rma, press=press)
-    update_status(client, returns.get_case(ctx.services.db, rma), clicked, now=ctx.services.clock())
+    update_status(client, returns.get_case(ctx.services.db, rma), clicked, now=ctx.services.clock(), ctx=ctx)
 
 
 def open_email_form(ctx: BotContext, client: WebClient, trigger_id: str, rma: str) -> None:
@@ -243,7 +280,7 @@ def email_elsewhere(ctx: BotContext, client: WebClient, view_id: str, rma: str, 
     """The label to the address typed into the form, once per submission of the form."""
     try:
         sent = returns.email_label(ctx.services, rma, to=address, press=f"view-{view_id}")
-        update_status(client, returns.get_case(ctx.services.db, rma), now=ctx.services.clock())
+        update_status(client, returns.get_case(ctx.services.db, rma), now=ctx.services.clock(), ctx=ctx)
         text = f"✅ The label of *{escape(rma)}* was sent to {escape(sent.to)}."
     except UserError as exc:
         text = f"⚠️ {said(exc)}"
@@ -252,7 +289,7 @@ def email_elsewhere(ctx: BotContext, client: WebClient, view_id: str, rma: str, 
 
 def void(ctx: BotContext, client: WebClient, rma: str, user: str, clicked: Clicked | None = None) -> None:
     voided = returns.void_label(ctx.services, rma, user)
-    update_status(client, voided.case, clicked, now=ctx.services.clock())
+    update_status(client, voided.case, clicked, now=ctx.services.clock(), ctx=ctx)
     if voided.told.problem:
         warn_in_thread(client, voided.case, voided.told.problem)
 
@@ -260,14 +297,27 @@ def void(ctx: BotContext, client: WebClient, rma: str, user: str, clicked: Click
 Clicked = tuple[str, str]  # (channel, ts) of the message a button was pressed on
 
 
-def update_status(client: WebClient, case: returns.Case, clicked: Clicked | None = None, *, now: datetime) -> None:
+def update_status(
+    client: WebClient, case: returns.Case, clicked: Clicked | None = None, *, now: datetime,
+    ctx: BotContext | None = None,
+) -> None:  # fmt: skip
     """Rebuild the case's message in the thread from the database (any agent's click shows the same), and the
     copy the button was pressed on when that is another one (a card posted again from `/returns`)."""
-    text, blocks = label_message(case, now)
+    text, blocks = label_message(case, now, **(carrier_facts(ctx, case) if ctx is not None else {}))
     places = {(case.slack_channel, case.slack_status_ts), clicked or ("", "")}
     for channel, ts in sorted(places):
         if channel and ts:
             client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+
+
+def carrier_facts(ctx: BotContext, case: returns.Case) -> dict[str, Any]:
+    """What the label's message says about the carrier: its name, and whether Void reaches it."""
+    return {"carrier": returns.carrier_title(ctx.services, case), "can_void": returns.voids_at_carrier(ctx.services,
+                                                                                                       case)}
+
+
+def _label_message(ctx: BotContext, case: returns.Case) -> tuple[str, list[dict[str, Any]]]:
+    return label_message(case, ctx.services.clock(), **carrier_facts(ctx, case))
 
 
 def warn_in_thread(client: WebClient, case: returns.Case, message: str) -> None:
@@ -286,7 +336,7 @@ def post_card(ctx: BotContext, client: WebClient, respond: Respond, channel: str
     for listed in returns.cases_for_order(ctx.services.db, order.ref.id):
         case = returns.get_case(ctx.services.db, listed.rma)
         if case.label is not None:
-            text, blocks = label_message(case, ctx.services.clock())
+            text, blocks = _label_message(ctx, case)
         elif case.error:
             text, blocks = failed_message(case, case.error)
         else:

@@ -35,6 +35,7 @@ class ReturnFormMeta(Metadata):
     channel: str  # where the order card is: the label is reported in its thread
     thread: str
     line_items: str  # the line item ids of the form's item blocks, in order, space-separated
+    points_carrier: str = ""  # whose drop-off points the form offers (a point belongs to its carrier)
 
     @property
     def item_ids(self) -> list[str]:
@@ -59,6 +60,9 @@ def read_form(values: Values, meta: ReturnFormMeta, today: date) -> tuple[return
     text = {block: (_value(values, block).get("value") or "").strip() for block in _ADDRESS_BLOCKS}
     delivery = (_value(values, BlockId.R_DELIVERY).get("selected_option") or {}).get("value", Delivery.DROP_OFF)
     picked = _value(values, BlockId.R_PICKUP_DATE).get("selected_date")
+    # no carrier field (one carrier set up): the one whose points were offered, i.e. the customer's country's
+    carrier = (_value(values, BlockId.R_CARRIER).get("selected_option") or {}).get("value", meta.points_carrier)
+    point = (_value(values, BlockId.R_SERVICE_POINT).get("selected_option") or {}).get("value", "")
     form = returns.ReturnForm(
         quantities=quantities, reasons=reasons,
         sender=Address(name=text[BlockId.R_NAME], address1=text[BlockId.R_STREET], zip=text[BlockId.R_ZIP],
@@ -67,6 +71,7 @@ def read_form(values: Values, meta: ReturnFormMeta, today: date) -> tuple[return
         delivery=Delivery.PICKUP if delivery == Delivery.PICKUP else Delivery.DROP_OFF,
         email_customer=bool(_value(values, BlockId.R_EMAIL).get("selected_options")),
         pickup_date=_date(picked), pickup_phone=(_value(values, BlockId.R_PICKUP_PHONE).get("value") or "").strip(),
+        carrier=carrier, service_point_id=point if carrier == meta.points_carrier else "",
     )  # fmt: skip
     errors: dict[str, str] = {}
     for index, item_id in enumerate(meta.item_ids):

@@ -39,6 +39,8 @@ def register(app: App, ctx: BotContext) -> None:
     app.view(CallbackId.RETURN_EMAIL_MODAL)(bind(ctx, submit_email_form))
     app.action(ActionId.RETURN_VOID)(bind(ctx, void_label))
     app.action(ActionId.RETURN_RETRY)(bind(ctx, retry))
+    app.action(ActionId.RETURN_CHECK_BOOKING)(bind(ctx, retry))  # Retry looks a booking up by the RMA first
+    app.action(ActionId.RETURN_BOOK_AGAIN)(bind(ctx, book_again))
     app.action(ActionId.SHOW_ORDER)(bind(ctx, show_order))
     app.command("/return")(bind(ctx, return_command))
     app.command("/returns")(bind(ctx, returns_command))
@@ -132,6 +134,12 @@ def void_label(ctx: BotContext, ack: Ack, body: Payload, action: Payload, respon
 
 def retry(ctx: BotContext, ack: Ack, body: Payload, action: Payload, respond: Respond, client: WebClient) -> None:
     job = partial(flow.finish, ctx, client, action["value"], body["container"]["message_ts"])
+    queue(ctx.worker, ack, respond, escaping(job))
+
+
+def book_again(ctx: BotContext, ack: Ack, body: Payload, action: Payload, respond: Respond, client: WebClient) -> None:
+    """ "Booking unknown": the agent found no booking at the carrier and books the return once more."""
+    job = partial(flow.finish, ctx, client, action["value"], body["container"]["message_ts"], book_again=True)
     queue(ctx.worker, ack, respond, escaping(job))
 
 

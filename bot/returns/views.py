@@ -13,9 +13,10 @@ from datetime import datetime
 from bot.common.blocks import Block, context, date, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId
 from bot.returns.modals import DELIVERY_LABELS
+from commands.carriers import points_from
 from commands.return_lifecycle import case_state_text
 from commands.returns import Case, SentEmail
-from domain.vocabulary import LabelStatus, ReturnStatus
+from domain.vocabulary import Delivery, LabelStatus, ReturnStatus
 
 # message_modal: for the refunds; who: for bot.lifecycle
 
@@ -38,18 +39,25 @@ def who(actor: str) -> str:
     return _SOURCES.get(actor or "", escape(actor))
 
 
-def label_message(case: Case, now: datetime) -> tuple[str, list[Block]]:
-    """The thread's message about a return that has (or had) its label, with its state and age as of `now`."""
+def label_message(case: Case, now: datetime, *, carrier: str = "", can_void: bool = True) -> tuple[str, list[Block]]:
+    """The thread's message about a return that has (or had) its label, with its state and age as of `now`.
+    `carrier`: its name as people read it; `can_void`: whether Void cancels the label at the carrier (if not, the
+    button says that the return is cancelled and the label simply expires)."""
     label = case.label
     voided = case.status == ReturnStatus.CANCELLED or (label is not None and label.status == LabelStatus.VOIDED)
     head = f"↩️ Return *{case.rma}* for {escape(case.order_name)}" + (" — *label voided*" if voided else "")
+    by = f"{escape(carrier)}: " if carrier else ""
     tracking = (
-        f"*Tracking:* {_tracking(label.tracking_number, label.tracking_url)} ({escape(label.service)})\n"
+        f"*Tracking:* {_tracking(label.tracking_number, label.tracking_url)} ({by}{escape(label.service)})\n"
         if label is not None
         else ""
     )
     state = f"*State:* {escape(case_state_text(case, now))} (since {date(case.created_at)})\n"
-    text = f"{head}\n{state}{tracking}" + _facts(case)
+    text = f"{head}\n{state}{tracking}" + _facts(case) + _points(case)
+    if label is not None and label.note:
+        text += f"\n⚠️ {escape(label.note)}"
+    if label is not None and label.void_note:
+        text += f"\n_{escape(label.void_note)}_"
     blocks = [section(text, BlockId.RETURN_STATUS)]
     notes = [f"Requested by <@{case.requested_by}>", *_email_notes(label.emails if label else ())]
     if label is not None and label.void_notices:
@@ -64,29 +72,48 @@ def label_message(case: Case, now: datetime) -> tuple[str, list[Block]]:
             buttons.append(_button(ActionId.RETURN_EMAIL, "E-mail label to customer", case.rma))
         buttons.append(_button(ActionId.RETURN_EMAIL_OTHER, "E-mail label to…", case.rma))
         if label.status == LabelStatus.CREATED:
-            void = _button(ActionId.RETURN_VOID, "Void label", case.rma) | {
-                "style": "danger",
-                "confirm": {"title": plain("Void this label?", 100),
-                            "text": plain(f"The customer can no longer use the label of {case.rma}.", 300),
-                            "confirm": plain("Void label", 30), "deny": plain("Keep it", 30)},
-            }  # fmt: skip
-            buttons.append(void)
+            buttons.append(_void_button(case.rma, carrier, can_void))
         blocks.append({"type": "actions", "block_id": BlockId.RETURN_ACTIONS, "elements": buttons})
     summary = f"Return {case.rma} for {escape(case.order_name)}: {escape(case_state_text(case, now))}"
     return summary + (" (label voided)" if voided else ""), blocks
 
 
-def failed_message(case: Case, reason: str) -> tuple[str, list[Block]]:
+def failed_message(case: Case, reason: str, *, retry: bool = True) -> tuple[str, list[Block]]:
+    """The label was not made; Retry when trying again can help (the carrier down), not for a refused address."""
     what = f"The label for return *{case.rma}* ({escape(case.order_name)}) was not made: {escape(reason)}"
-    blocks = [
-        section(f"⚠️ {what}", BlockId.RETURN_STATUS),
-        {
-            "type": "actions",
-            "block_id": BlockId.RETURN_ACTIONS,
-            "elements": [_button(ActionId.RETURN_RETRY, "Retry", case.rma) | {"style": "primary"}],
-        },
-    ]
+    blocks = [section(f"⚠️ {what}", BlockId.RETURN_STATUS)]
+    if retry:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": BlockId.RETURN_ACTIONS,
+                "elements": [_button(ActionId.RETURN_RETRY, "Retry", case.rma) | {"style": "primary"}],
+            }
+        )
     return f"The label for {case.rma} was not made: {escape(reason)}", blocks
+
+
+def unknown_message(case: Case, reason: str, *, can_check: bool) -> tuple[str, list[Block]]:
+    """"Booking unknown": the carrier may have booked the return. The agent decides: Check (ask the carrier by the
+    RMA, where it can be asked) or Book again (confirmed: only when the carrier's own tools show no booking)."""
+    what = f"❓ Return *{case.rma}* ({escape(case.order_name)}): {escape(reason)}"
+    elements: list[Block] = []
+    if can_check:
+        elements.append(_button(ActionId.RETURN_CHECK_BOOKING, "Check", case.rma) | {"style": "primary"})
+    elements.append(
+        _button(ActionId.RETURN_BOOK_AGAIN, "Book again", case.rma) | {
+            "style": "danger",
+            "confirm": {"title": plain("Book this return again?", 100),
+                        "text": plain(f"Only if the carrier shows no shipment with the reference {case.rma}: "
+                                      "otherwise the customer gets two labels and the shop pays twice.", 300),
+                        "confirm": plain("Book again", 30), "deny": plain("Not yet", 30)},
+        }
+    )
+    blocks = [
+        section(what, BlockId.RETURN_STATUS),
+        {"type": "actions", "block_id": BlockId.RETURN_ACTIONS, "elements": elements},
+    ]
+    return f"Return {case.rma}: booking unknown. {escape(reason)}", blocks
 
 
 def returns_list(cases: list[Case], title: str, today: day) -> tuple[str, list[Block]]:
@@ -119,6 +146,35 @@ def returns_list(cases: list[Case], title: str, today: day) -> tuple[str, list[B
     if len(cases) > listed:
         blocks.append(context(f"…and {len(cases) - listed} more."))
     return f"{len(cases)} {escape(title)}", blocks
+
+
+def _void_button(rma: str, carrier: str, can_void: bool) -> Block:
+    if can_void:
+        return _button(ActionId.RETURN_VOID, "Void label", rma) | {
+            "style": "danger",
+            "confirm": {"title": plain("Void this label?", 100),
+                        "text": plain(f"The customer can no longer use the label of {rma}.", 300),
+                        "confirm": plain("Void label", 30), "deny": plain("Keep it", 30)},
+        }  # fmt: skip
+    who = carrier or "The carrier"
+    return _button(ActionId.RETURN_VOID, "Cancel return (label expires)", rma) | {
+        "style": "danger",
+        "confirm": {"title": plain("Cancel this return?", 100),
+                    "text": plain(f"{who} cannot cancel a booked label: the return {rma} is cancelled here and the "
+                                  "customer is told not to use the label, which simply expires.", 300),
+                    "confirm": plain("Cancel return", 30), "deny": plain("Keep it", 30)},
+    }  # fmt: skip
+
+
+def _points(case: Case) -> str:
+    """The nearest drop-off points, as the customer's e-mail lists them (the chosen one marked)."""
+    if case.delivery != Delivery.DROP_OFF or not case.service_points:
+        return ""
+    lines = []
+    for point in points_from(case.service_points):
+        mark = " ← chosen" if point.id == case.service_point_id else ""
+        lines.append(f"• {escape(point.one_line())}{mark}")
+    return "\n*Drop-off points:*\n" + "\n".join(lines)
 
 
 def _facts(case: Case) -> str:

@@ -52,6 +52,7 @@ Type what you would type in Slack, for example:
   /return #1001 instant a return label at once (without "instant": the form)
   /returns              open returns
   /refund #1001 [25.00] ask for a refund; a team lead approves it in #approvals
+  /cancel-order #1024   cancel an order that has not shipped (refunds over the limit need a team lead)
   as lead / as agent    be the team lead (who approves refunds) or the agent again
   home                  open the bot's Home tab: your open returns (for the lead: refunds to approve)
   tick                  run the scheduler once: reminders, escalations, expiry, the daily digest

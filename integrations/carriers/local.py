@@ -16,9 +16,9 @@ passes `tracking_base_url`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from domain.carrier import CarrierError, Label, ReturnShipmentRequest
+from domain.carrier import CarrierError, Label, Parcel, ReturnShipmentRequest, ServicePoint
 from domain.orders import Address
 from domain.vocabulary import Delivery, LabelStatus
 from integrations.labels import tracking
@@ -35,6 +35,11 @@ def _missing(address: Address) -> list[str]:
 
 class LocalCarrier:
     name = "local"
+    title = "Local"
+    can_void = True  # nothing was booked anywhere: voiding is the bot's own record
+    # nothing is booked outside the bot: a repeat after a crash simply draws the label again
+    finds_by_reference = False
+    deliveries: Sequence[Delivery] = (Delivery.DROP_OFF, Delivery.PICKUP)
 
     def __init__(
         self,
@@ -70,6 +75,19 @@ class LocalCarrier:
         url = self.tracking_url(number)
         pdf = render_label_pdf(request, tracking_number=number, tracking_url=url, service=SERVICE)
         return Label(carrier=self.name, service=SERVICE, tracking_number=number, tracking_url=url, pdf=pdf)
+
+    def suggested_delivery(self, parcel: Parcel) -> Delivery:
+        return Delivery.DROP_OFF
+
+    def find_shipment(self, reference: str) -> Label | None:
+        raise CarrierError("The local carrier keeps no bookings to look up: its labels are the bot's own.")
+
+    def service_points(self, address: Address, limit: int = 3) -> list[ServicePoint]:
+        """None: the local carrier has no network of drop-off points."""
+        return []
+
+    def check(self) -> list[str]:
+        return []
 
     def void(self, tracking_number: str) -> None:
         """Nothing to cancel: no carrier was booked. Only checks that the number is one of ours.

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Row, Select, Table, select, text
+from sqlalchemy import Row, Table
 
+from domain.cancellations import CancelPlan, CancelProgress
 from domain.money import Money
 from domain.orders import (
     Address,
@@ -19,36 +20,19 @@ from domain.orders import (
     OrderQuery,
     OrderRef,
     OrderSummary,
-    SearchKind,
     Transaction,
 )
 from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
+from domain.replacements import ReplacementOrder, ReplacementPlan, Variant
+from domain.sales import SalesPage
 from domain.store import ReceivedLine, StoreReturn
-from integrations.local_store import refunds
+from integrations.local_store import cancellation, detail, refunds, replacements, sales, search
+from integrations.local_store.note_attributes import parse_note_attributes
 from storage.db import Database
-from storage.models import AddressRow, Base, FulfillmentRow, LineItemRow, OrderRow, TransactionRow
+from storage.models import Base
 
-# On SQLite a name query matching more orders than this is answered from the most recently imported ones: the
-# agent sees "more matches, be more specific" rather than the database sorting half the table.
-NAME_CANDIDATES = 50
-PREFIX_KEY_LENGTH = 6  # PostgreSQL's name index holds each word's prefixes up to this length
-
-# plain rows and statements whose columns are read by name
+# plain rows whose columns are read by name
 _Row = Row[*tuple[Any, ...]]
-_Select = Select[*tuple[Any, ...]]
-
-_SUMMARY_COLUMNS = (
-    OrderRow.id,
-    OrderRow.name,
-    OrderRow.customer_name,
-    OrderRow.email,
-    OrderRow.created_at,
-    OrderRow.total,
-    OrderRow.currency,
-    OrderRow.financial_status,
-    OrderRow.fulfillment_status,
-    OrderRow.cancelled_at,
-)
 
 
 def utc_now() -> datetime:
@@ -60,36 +44,30 @@ class LocalStore:
     name = "the local store"
     notifies_customers = False  # no mail of its own
     keeps_returns = False  # the bot's own return_cases table is the record
+    refunds_to_store_credit = False  # no store credit kept here
 
     def __init__(self, db: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
         self.clock = clock  # stamps the refunds this store records
 
     def find_orders(self, query: OrderQuery, limit: int) -> list[OrderSummary]:
-        stmt = self._search(query, limit)
-        if stmt is None:
-            return []
-        stmt = stmt.order_by(OrderRow.created_at.desc(), OrderRow.id.desc()).limit(limit)
-        with self.db.session() as session:
-            return [_summary(row) for row in session.execute(stmt)]
+        """The newest matches, in one round trip (integrations/local_store/search.py)."""
+        return search.find_orders(self.db, query, limit)
+
+    def count_orders(self, query: OrderQuery, cap: int) -> int | None:
+        return search.count_orders(self.db, query, cap)
 
     def get_order(self, order_id: str) -> Order | None:
         if not order_id.isdigit():
             return None
-        key = int(order_id)
-        # plain rows, not ORM objects: building the graph of mapped objects cost more than the SQL
+        # plain rows, not ORM objects: building the graph of mapped objects cost more than the SQL; on
+        # PostgreSQL in one round trip (integrations/local_store/detail.py)
         with self.db.session() as session:
-            order = session.execute(select(_table(OrderRow)).where(OrderRow.id == key)).first()
-            if order is None:
-                return None
-
-            def children(model: type[Base]) -> list[_Row]:
-                table = _table(model)
-                return list(session.execute(select(table).where(table.c.order_id == key).order_by(table.c.id)))
-
-            return _order(
-                order, children(AddressRow), children(LineItemRow), children(FulfillmentRow), children(TransactionRow)
-            )
+            found = detail.read_order(session, int(order_id))
+        if found is None:
+            return None
+        order, (addresses, line_items, fulfillments, transactions) = found
+        return _order(order, addresses, line_items, fulfillments, transactions)
 
     def visibility_note(self) -> str | None:
         return None
@@ -122,62 +100,26 @@ class LocalStore:
     def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
         return refunds.create_refund(self.db, plan, idempotency_key=idempotency_key, now=self.clock())
 
-    def _search(self, query: OrderQuery, limit: int) -> _Select | None:
-        base = select(*_SUMMARY_COLUMNS)
-        match query.kind:
-            case SearchKind.NUMBER:
-                return base.where(OrderRow.number == int(query.value))
-            case SearchKind.EMAIL:
-                return base.where(OrderRow.email_lower == query.value)
-            case SearchKind.TRACKING:
-                ids = select(FulfillmentRow.order_id).where(FulfillmentRow.tracking_number == query.value)
-                return base.where(OrderRow.id.in_(ids))
-            case SearchKind.NAME:
-                return base.where(OrderRow.id.in_(self._name_candidates(query.value, limit)))
+    def find_variants(self, text: str, limit: int) -> list[Variant]:
+        """The items seen in imported orders (integrations/local_store/replacements.py)."""
+        return replacements.find_variants(self.db, text, limit)
 
-    def _name_candidates(self, folded: str, limit: int) -> _Select:
-        words = folded.split()
-        if self.db.dialect == "sqlite":
-            # every word is a prefix: "jani berz" finds "janis berzins"; quoting keeps FTS syntax out
-            match = " ".join(f'"{w}"*' for w in words)
-            return (
-                select(text("rowid"))
-                .select_from(text("order_name_fts"))
-                .where(text("order_name_fts MATCH :match").bindparams(match=match))
-                .order_by(text("rowid DESC"))
-                .limit(NAME_CANDIDATES)
-            )
-        # exact keys of the prefix index find the candidates (in the narrow order_names table, see migration
-        # 0001); words longer than its keys are then checked as prefixes of the name's words
-        keys = " & ".join(w[:PREFIX_KEY_LENGTH] for w in words)  # words are [a-z0-9]+ after folding: safe
-        stmt = (
-            select(text("order_id"))
-            .select_from(text("order_names"))
-            .where(text("returnbot_name_prefixes(search_name) @@ to_tsquery('simple', :keys)").bindparams(keys=keys))
-        )
-        long_words = [w for w in words if len(w) > PREFIX_KEY_LENGTH]
-        if long_words:
-            prefixes = " & ".join(f"{w}:*" for w in long_words)
-            stmt = stmt.where(
-                text("to_tsvector('simple'::regconfig, search_name) @@ to_tsquery('simple', :prefixes)").bindparams(
-                    prefixes=prefixes
-                )
-            )
-        # sorted by date already: exactly the orders the pick list shows, and no wide order row more
-        return stmt.order_by(text("created_at DESC, order_id DESC")).limit(limit)
+    def get_variant(self, variant_id: str) -> Variant | None:
+        return replacements.get_variant(self.db, variant_id)
 
+    def create_replacement(self, plan: ReplacementPlan) -> ReplacementOrder:
+        """A new order at no cost, once per key (integrations/local_store/replacements.py)."""
+        return replacements.create_replacement(self.db, plan, now=self.clock())
 
-def _summary(row: _Row) -> OrderSummary:  # a Row of _SUMMARY_COLUMNS
-    return OrderSummary(
-        ref=OrderRef(str(row.id), row.name),
-        customer_name=row.customer_name,
-        email=row.email,
-        created_at=row.created_at,
-        total=Money(row.total, row.currency),
-        financial_status=FinancialStatus.parse(row.financial_status),
-        fulfillment_status=FulfillmentStatus.parse(row.fulfillment_status),
-        cancelled=row.cancelled_at is not None,
-    )
+    def sales_page(self, start: datetime, end: datetime, after: str | None) -> SalesPage:
+        return sales.sales_page(self.db, start, end, after)
+
+    def cancel_order(self, plan: CancelPlan) -> CancelProgress:
+        """Cancelled at once, in one transaction (integrations/local_store/cancellation.py)."""
+        return cancellation.cancel_order(self.db, plan, now=self.clock())
+
+    def cancel_progress(self, order_id: str, job_id: str) -> CancelProgress:
+        return cancellation.cancel_progress(self.db, order_id)
 
 
 def _table(model: type[Base]) -> Table:
@@ -249,5 +191,6 @@ def _order(
         payment_method=row.payment_method,
         tags=tuple(t.strip() for t in row.tags.split(",") if t.strip()),
         note=row.note,
+        note_attributes=parse_note_attributes(row.note_attributes),
         locale=row.locale,
     )

@@ -14,6 +14,7 @@ from functools import partial
 from domain.vocabulary import known_language
 from integrations.mail.addresses import require_address
 from integrations.mail.lifecycle_texts import received_text, reminder_text
+from integrations.mail.qr_part import add_qr_code
 from integrations.mail.texts import LabelText, label_text
 from integrations.mail.void_texts import void_text
 
@@ -62,6 +63,8 @@ def label_email(
     idempotency_key: str,
     return_address: Sequence[str] = (),
     now: datetime | None = None,
+    service_points: Sequence[str] = (),  # the nearest drop-off points, one line each
+    qr_code: str = "",  # a label-less drop-off code from the carrier (PostNord): shown as a QR image
 ) -> EmailMessage:
     """The return label e-mail to the customer, ready for any `Mailer`.
 
@@ -71,8 +74,9 @@ def label_email(
     write = partial(
         label_text, customer_name=customer_name, order_name=order_name, rma=rma, tracking_number=tracking_number,
         delivery=delivery, pickup_date=pickup_date, shop_name=shop_name, return_address=return_address,
+        service_points=service_points,
     )  # fmt: skip
-    return _to_customer(to, sender, shop_name, language, rma, idempotency_key, now, write, pdf=pdf)
+    return _to_customer(to, sender, shop_name, language, rma, idempotency_key, now, write, pdf=pdf, qr_code=qr_code)
 
 
 def void_email(
@@ -144,7 +148,7 @@ def received_email(
 
 def _to_customer(
     to: str, sender: str, shop_name: str, language: str, rma: str, key: str, now: datetime | None,
-    write: Callable[[str], LabelText], *, pdf: bytes | None = None,
+    write: Callable[[str], LabelText], *, pdf: bytes | None = None, qr_code: str = "",
 ) -> EmailMessage:  # fmt: skip
     """What every message to a customer does: check both addresses and the key, write the text in the customer's
     language (English when we have none of theirs), and attach the label when it goes along."""
@@ -156,6 +160,8 @@ def _to_customer(
         raise ValueError("an idempotency key is required so that a resend keeps its Message-ID")
     language = known_language(language)
     message = _message(recipient, from_address, shop_name, write(language), language, rma, key, now)
+    if qr_code:
+        add_qr_code(message, qr_code, language)
     if pdf:
         filename = f"return-label-{safe_token(rma)}.pdf"
         message.add_attachment(pdf, maintype="application", subtype="pdf", filename=filename)

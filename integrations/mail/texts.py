@@ -261,6 +261,26 @@ def signoff(language: str, shop_name: str) -> str:
     return _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE]).signoff.format(shop=shop_name)
 
 
+# The heading over the nearest drop-off points (carriers with service points: Shipit, PostNord)
+_DROP_OFF_POINTS = {
+    "en": "The nearest drop-off points:",
+    "fi": "Lähimmät palautuspisteet:",
+    "et": "Lähimad pakkide vastuvõtukohad:",
+    "lv": "Tuvākās paku nodošanas vietas:",
+    "lt": "Artimiausios siuntų priėmimo vietos:",
+    "da": "De nærmeste indleveringssteder:",
+    "sv": "De närmaste inlämningsställena:",
+}
+
+
+def drop_off_points(language: str, points: Sequence[str]) -> str:
+    """The nearest drop-off points as a paragraph (one a line); "" when there are none."""
+    lines = [f"• {p.strip()}" for p in points if p.strip()]
+    if not lines:
+        return ""
+    return "\n".join([_DROP_OFF_POINTS.get(language, _DROP_OFF_POINTS[DEFAULT_LANGUAGE]), *lines])
+
+
 def label_text(
     language: str,
     *,
@@ -272,6 +292,7 @@ def label_text(
     pickup_date: date | None,
     shop_name: str,
     return_address: Sequence[str] = (),
+    service_points: Sequence[str] = (),
 ) -> LabelText:
     """Subject and plain-text body for "your return label"; an unknown language falls back to English."""
     p = _PHRASES.get(language, _PHRASES[DEFAULT_LANGUAGE])
@@ -287,6 +308,9 @@ def label_text(
         how,
         numbers(language, rma, tracking_number),
     ]
+    points = drop_off_points(language, service_points) if Delivery.parse(delivery) is Delivery.DROP_OFF else ""
+    if points:
+        paragraphs.insert(3, points)
     lines = [line for line in return_address if line.strip()]
     if lines:
         paragraphs.append("\n".join([p.return_address, *lines]))

@@ -62,9 +62,10 @@ def create_return(
     Returns the Shopify return's GID. A reused return that has a delivery with another tracking number (a label
     made again) gets one more delivery with this number."""
     wanted = _wanted(items)
-    ret = _matching_open_return(order_returns(client, order_id), wanted)
+    returns, returnable_page = _return_state(client, order_id)  # one read before the first mutation
+    ret = _matching_open_return(returns, wanted)
     if ret is None:
-        lines = allocate(wanted, items, returnable_items(client, order_id))
+        lines = allocate(wanted, items, returnable_items(client, order_id, returnable_page))
         ret = _return_create(client, order_id, wanted, lines)
     else:
         log.info("shopify return %s already holds these items: reusing it", ret.id)
@@ -107,13 +108,19 @@ def _notes(items: ReturnItems) -> dict[str, str]:
     return {key: "; ".join(parts)[:REASON_NOTE_MAX] for key, parts in notes.items()}
 
 
-def returnable_items(client: ShopifyClient, order_id: str) -> list[Returnable]:
-    """Every fulfillment line item with a returnable quantity left, across all pages of fulfillments."""
+def returnable_items(
+    client: ShopifyClient, order_id: str, first_page: Mapping[str, Any] | None = None
+) -> list[Returnable]:
+    """Every fulfillment line item with a returnable quantity left, across all pages of fulfillments; `first_page`:
+    the first one, already read (ReturnState)."""
     result: list[Returnable] = []
     after: str | None = None
     while True:
-        data = client.query(document("ReturnableFulfillments"), {"orderId": order_id, "after": after})
-        page = data["returnableFulfillments"]
+        if first_page is not None:
+            page, first_page = first_page, None
+        else:
+            data = client.query(document("ReturnableFulfillments"), {"orderId": order_id, "after": after})
+            page = data["returnableFulfillments"]
         for fulfillment in page["nodes"]:
             for node in fulfillment["returnableFulfillmentLineItems"]["nodes"]:
                 item = node["fulfillmentLineItem"]
@@ -158,6 +165,14 @@ def _shortage(quantity: int, sources: Sequence[Returnable]) -> str:
 
 
 # --- the order's returns ----------------------------------------------------------------------------------------
+
+
+def _return_state(client: ShopifyClient, order_id: str) -> tuple[list[ShopifyReturn], Mapping[str, Any]]:
+    """The order's newest returns and the first page of what can still be returned, in one read."""
+    data = client.query(document("ReturnState"), {"id": order_id})
+    if data["order"] is None:
+        raise ShopifyNotFound("Shopify could not find that order: it may have been deleted.")
+    return [_return(node) for node in data["order"]["returns"]["nodes"]], data["returnableFulfillments"]
 
 
 def order_returns(client: ShopifyClient, order_id: str) -> list[ShopifyReturn]:

@@ -9,4 +9,6 @@ REQUIRED = {
 }
 OPTIONAL = {
     "read_all_orders": "find orders older than 60 days",
+    "write_draft_orders": "send replacements (draft orders at no cost)",
+    "read_products": "choose another variant for a replacement",
 }

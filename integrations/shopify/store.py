@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain.cancellations import CancelPlan, CancelProgress, RiskLevel
 from domain.money import Money
 from domain.orders import (
     Address,
@@ -23,7 +24,12 @@ from domain.orders import (
     Transaction,
 )
 from domain.refunds import RefundChoice, RefundPlan, RefundQuote, StoreRefund
+from domain.replacements import ReplacementOrder, ReplacementPlan, Variant
+from domain.sales import SalesPage
 from domain.store import ReceivedLine, StoreError, StoreReturn
+from domain.text import words_start
+from integrations.shopify import cancellation, replacements, sales
+from integrations.shopify.cancellation import JobPolling
 from integrations.shopify.client import ShopifyClient
 from integrations.shopify.documents import document
 from integrations.shopify.errors import ShopifyNotFound
@@ -52,12 +58,14 @@ class ShopifyStore:
     kind = "shopify"
     notifies_customers = True  # Shopify's refund notification
     keeps_returns = True  # a return with our tracking, in the Shopify admin
+    refunds_to_store_credit = True  # orderCancel's storeCreditRefund
 
     def __init__(self, client: ShopifyClient, shop: str) -> None:
         self.client = client
         self.name = f"Shopify ({shop})"
         self._scopes: frozenset[str] | None = None
         self._scopes_lock = threading.Lock()
+        self.job_polling = JobPolling()  # how long a cancellation's job is waited for (tests pass their own time)
 
     # -- lookups ----------------------------------------------------------------------------------------
 
@@ -66,17 +74,20 @@ class ShopifyStore:
         if search is None:
             return []
         data = self.client.query(document("OrderSearch"), {"query": search, "first": limit})
-        return [_summary(node) for node in data["orders"]["nodes"]]
+        return [_summary(node, query) for node in data["orders"]["nodes"]]
+
+    def count_orders(self, query: OrderQuery, cap: int) -> int | None:
+        return None  # a pick list says "10+": counting would cost a query of its own against the rate limit
 
     def get_order(self, order_id: str) -> Order | None:
         if not order_id.startswith("gid://shopify/Order/"):
             return None
+        # one read: the facts, the first page of line items, shipments and refunds (OrderDetail)
         detail = self.client.query(document("OrderDetail"), {"id": order_id})["order"]
         if detail is None:
             return None
         line_items = self._line_items(order_id, detail["lineItems"])
-        shipments = self.client.query(document("OrderShipments"), {"id": order_id})["order"] or {}
-        return _order(detail, line_items, shipments)
+        return _order(detail, line_items, detail)
 
     def create_return(
         self,
@@ -118,6 +129,27 @@ class ShopifyStore:
     def create_refund(self, plan: RefundPlan, *, idempotency_key: str) -> StoreRefund:
         """refundCreate under the key, exactly as planned (integrations/shopify/refunds.py)."""
         return create_refund(self.client, plan, idempotency_key=idempotency_key)
+
+    def cancel_order(self, plan: CancelPlan) -> CancelProgress:
+        """orderCancel, read before it is sent, its job waited for (integrations/shopify/cancellation.py)."""
+        return cancellation.cancel_order(self.client, plan, self.job_polling)
+
+    def cancel_progress(self, order_id: str, job_id: str) -> CancelProgress:
+        return cancellation.cancel_progress(self.client, order_id, job_id)
+
+    def find_variants(self, text: str, limit: int) -> list[Variant]:
+        """productVariants(query:) (integrations/shopify/replacements.py)."""
+        return replacements.find_variants(self.client, text, limit)
+
+    def get_variant(self, variant_id: str) -> Variant | None:
+        return replacements.get_variant(self.client, variant_id)
+
+    def create_replacement(self, plan: ReplacementPlan) -> ReplacementOrder:
+        """A draft at no cost, completed, the original tagged and noted; once per key (replacements.py)."""
+        return replacements.create_replacement(self.client, plan)
+
+    def sales_page(self, start: datetime, end: datetime, after: str | None) -> SalesPage:
+        return sales.sales_page(self.client, start, end, after)
 
     def visibility_note(self) -> str | None:
         """Why an order may exist although no search finds it."""
@@ -161,7 +193,13 @@ class ShopifyStore:
             case SearchKind.EMAIL:
                 return f'email:"{_escape(query.value)}"'
             case SearchKind.NAME:
+                # the customers of that name (every order of theirs, named or not), and orders whose own
+                # addresses carry it (a gift's recipient): the default search reads the shipping name too
                 ids = self._customer_ids(query.value)
+                return " OR ".join([*(f"customer_id:{i}" for i in ids), f"({query.value})"])
+            case SearchKind.PHONE:
+                # orders(query:) has no phone filter: a number is a customer's (customers' `phone:` is E.164)
+                ids = self._customer_ids(f"phone:{query.value}")
                 return " OR ".join(f"customer_id:{i}" for i in ids) if ids else None
             case SearchKind.TRACKING:
                 raise StoreError(
@@ -169,9 +207,9 @@ class ShopifyStore:
                     "Search by order number, e-mail or customer name instead."
                 )
 
-    def _customer_ids(self, words: str) -> list[str]:
-        # names go through customers: orders(query:) has no customer-name filter
-        data = self.client.query(document("CustomerSearch"), {"query": words, "first": CUSTOMER_CANDIDATES})
+    def _customer_ids(self, search: str) -> list[str]:
+        # names and phone numbers go through customers: orders(query:) has no filter for either
+        data = self.client.query(document("CustomerSearch"), {"query": search, "first": CUSTOMER_CANDIDATES})
         return [node["legacyResourceId"] for node in data["customers"]["nodes"]]
 
 
@@ -196,13 +234,27 @@ def _fulfillment(value: str | None) -> FulfillmentStatus:
     return _FULFILLMENT.get(value or "", FulfillmentStatus.UNKNOWN)
 
 
-def _summary(node: dict[str, Any]) -> OrderSummary:
+def _risk(risk: dict[str, Any] | None) -> RiskLevel | None:
+    """The highest of the order's risk assessments (None: Shopify has assessed nothing)."""
+    levels = [str(a.get("riskLevel") or "") for a in (risk or {}).get("assessments") or []]
+    return RiskLevel.highest(levels) if levels else None
+
+
+def _summary(node: dict[str, Any], query: OrderQuery) -> OrderSummary:
     total = _money(node["totalPriceSet"], "XXX")
     created = _when(node["createdAt"])
     assert created is not None
+    customer_name = (node.get("customer") or {}).get("displayName") or ""
+    ship_name = (node.get("shippingAddress") or {}).get("name") or ""
+    gift = (
+        query.kind is SearchKind.NAME
+        and not words_start(query.value, customer_name)
+        and words_start(query.value, ship_name)
+    )
     return OrderSummary(
         ref=OrderRef(node["id"], node["name"]),
-        customer_name=(node.get("customer") or {}).get("displayName") or "",
+        ship_to=ship_name if gift else "",
+        customer_name=customer_name,
         email=node.get("email") or "",
         created_at=created,
         total=total,
@@ -304,5 +356,7 @@ def _order(detail: dict[str, Any], line_items: list[dict[str, Any]], shipments: 
         shipping_method=(detail.get("shippingLine") or {}).get("title") or "",
         tags=tuple(detail.get("tags") or ()),
         note=detail.get("note") or "",
+        note_attributes=tuple((a["key"], a.get("value") or "") for a in detail.get("customAttributes") or ()),
         locale=detail.get("customerLocale") or "",
+        risk_level=_risk(detail.get("risk")),
     )

@@ -90,32 +90,50 @@ def _processed(values: Sequence[Any], process: Callable[[Any], Any]) -> Iterator
     return map(done.__getitem__, keys)
 
 
-_NAME_INDEX_TRIGGER = "orders_fts_ai"  # migration 0001: SQLite's customer-name index, kept up by triggers
+_NAME_INDEX_TRIGGER = "orders_fts_ai"  # migrations 0001, 0007: SQLite's name index, kept up by triggers
+_INDEXED = "search_name, ship_search_name, phone_keys"  # what it indexes (0007)
 
 
 @contextmanager
-def name_index_filled_at_the_end(conn: Connection, order_ids: PrimaryKeys) -> Iterator[None]:
-    """On SQLite, index the new orders' names in one statement instead of one trigger run per order.
+def name_index_filled_at_the_end(conn: Connection, written: list[int]) -> Iterator[None]:
+    """Index the orders an import writes (`written`, their ids, complete once the block ends) in one statement
+    at the end instead of one trigger run per order.
 
-    FTS5 fired from a row trigger costs 20-40 µs an order, more than the rest of the import spends on
-    it; one INSERT ... SELECT costs a tenth of that. The insert trigger is dropped, and created again
-    from the SQL the database stored for it, inside the import's transaction: nobody sees it missing,
-    and a failed import rolls the drop back with everything else. Without that trigger (another schema,
-    PostgreSQL) this does nothing.
+    SQLite: FTS5 fired from a row trigger costs 20-40 µs an order, more than the rest of the import spends on
+    it; one INSERT ... SELECT costs a tenth of that. The insert trigger is dropped, and created again from the
+    SQL the database stored for it, inside the import's transaction: nobody sees it missing, and a failed import
+    rolls the drop back with everything else. A rewritten order is indexed again by the update trigger.
+    PostgreSQL: the trigger that copies each order into the narrow `order_names` stands aside for this
+    transaction (`returnbot.bulk_import`, see migration 0007), and the copy is made for every written order at
+    the end. Another schema (no such trigger) is left as it is.
     """
-    trigger_sql = None
-    if conn.dialect.name == "sqlite":
-        trigger_sql = conn.scalar(
-            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"),
-            {"name": _NAME_INDEX_TRIGGER},
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL returnbot.bulk_import = 'on'"))
+        yield
+        conn.execute(
+            text(
+                "INSERT INTO order_names (order_id, created_at, search_name, ship_search_name, email_lower, phones) "
+                "SELECT id, created_at, search_name, ship_search_name, email_lower, string_to_array(phone_keys, ' ') "
+                "FROM orders WHERE id = ANY(:ids) ON CONFLICT (order_id) DO UPDATE SET "
+                "created_at = EXCLUDED.created_at, search_name = EXCLUDED.search_name, "
+                "ship_search_name = EXCLUDED.ship_search_name, email_lower = EXCLUDED.email_lower, "
+                "phones = EXCLUDED.phones"
+            ),
+            {"ids": written},
         )
+        conn.execute(text("SET LOCAL returnbot.bulk_import = 'off'"))
+        return
+    trigger_sql = conn.scalar(
+        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"), {"name": _NAME_INDEX_TRIGGER}
+    )
     if trigger_sql is None:
         yield
         return
+    first_new = (conn.scalar(select(func.max(text("id"))).select_from(text("orders"))) or 0) + 1
     conn.exec_driver_sql(f"DROP TRIGGER {_NAME_INDEX_TRIGGER}")
     yield
     conn.execute(
-        text("INSERT INTO order_name_fts(rowid, search_name) SELECT id, search_name FROM orders WHERE id >= :first"),
-        {"first": order_ids.first_id},
+        text(f"INSERT INTO order_name_fts(rowid, {_INDEXED}) SELECT id, {_INDEXED} FROM orders WHERE id >= :first"),
+        {"first": first_new},
     )
     conn.exec_driver_sql(trigger_sql)

@@ -35,7 +35,7 @@ ORDER_COLUMNS = (  # read from an order's first row
     "Id", "Email", "Phone", "Billing Name", "Shipping Name", "Billing Phone", "Shipping Phone", "Currency", "Subtotal",
     "Shipping", "Taxes", "Discount Amount", "Total", "Refunded Amount", "Outstanding Balance", "Financial Status",
     "Fulfillment Status", "Created at", "Paid at", "Fulfilled at", "Cancelled at", "Shipping Method", "Payment Method",
-    "Tags", "Notes", "Locale", "Payment Reference",
+    "Tags", "Notes", "Note Attributes", "Locale", "Payment Reference",
 )  # fmt: skip
 
 

@@ -31,12 +31,18 @@ _PG_IMPORT_LOCK = 0x52424F49  # "RBOI"
 
 
 def import_orders(
-    db: Database, source: ImportSource, *, progress: Progress | None = None, alongside_demo: bool = False
+    db: Database,
+    source: ImportSource,
+    *,
+    progress: Progress | None = None,
+    alongside_demo: bool = False,
+    region: str = "FI",
 ) -> ImportSummary:
     """Import a Shopify orders export: a path, a text or binary stream, or an iterable of lines.
 
     Refused (ImportFailed) when the database holds the demo orders and the file has other orders, unless
-    `alongside_demo` (tests that add orders beside the demo ones on purpose)."""
+    `alongside_demo` (tests that add orders beside the demo ones on purpose). Phone numbers whose address
+    names no country are read as numbers of `region` (SHOP_COUNTRY)."""
     with open_source(source) as (lines, bytes_read), _cyclic_gc_paused():
         reader = csv.reader(without_nul(lines), strict=True)
         with read_errors(reader):
@@ -46,7 +52,7 @@ def import_orders(
                 conn = session.connection()
                 if conn.dialect.name == "postgresql":
                     conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_IMPORT_LOCK})
-                importer = _Importer(conn, columns, refuse_beside_demo=not alongside_demo)
+                importer = _Importer(conn, columns, refuse_beside_demo=not alongside_demo, region=region)
                 importer.run(reader, header_line, progress, bytes_read)
                 return importer.summary
 
@@ -68,9 +74,11 @@ def _cyclic_gc_paused() -> Iterator[None]:
 class _Importer:
     """Reads rows, groups them into orders, and writes them in batches, all in the caller's transaction."""
 
-    def __init__(self, conn: Connection, columns: Columns, *, refuse_beside_demo: bool = True) -> None:
+    def __init__(
+        self, conn: Connection, columns: Columns, *, refuse_beside_demo: bool = True, region: str = "FI"
+    ) -> None:
         self.conn = conn
-        self.parser = OrderParser(columns, datetime.now(UTC))
+        self.parser = OrderParser(columns, datetime.now(UTC), region)
         self.summary = ImportSummary()
         self.existing: dict[str, tuple[int, str]] = {
             name: (order_id, content_hash)
@@ -88,7 +96,7 @@ class _Importer:
     ) -> None:
         summary = self.summary
         previous_end = header_line
-        with name_index_filled_at_the_end(self.conn, self.writer.order_ids):
+        with name_index_filled_at_the_end(self.conn, self.writer.written):
             for raw in reader:
                 line = previous_end + 1
                 previous_end = reader.line_num

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.phones import normalise as phone_key
 from domain.text import fold
 from integrations.local_store.importer.cells import ZERO, Amounts, clip, fits, order_number, parse_flag, parse_time
 from integrations.local_store.importer.columns import Columns
@@ -38,10 +39,14 @@ class ParsedOrder:
 class OrderParser:
     """Turns the rows of one order into table rows, or raises ImportFailed pointing at the bad cell."""
 
-    def __init__(self, columns: Columns, now: datetime) -> None:
+    def __init__(self, columns: Columns, now: datetime, region: str = "FI") -> None:
         self.c = columns
         self.now = now
+        self.region = region  # SHOP_COUNTRY: how a phone number is read where its address names no country
         self.amount = Amounts()
+        self._folds: dict[str, str] = {}
+        self.billing_country = columns.address["Billing"]["country"]
+        self.shipping_country = columns.address["Shipping"]["country"]
 
     def parse(self, pending: PendingOrder, content_hash: str) -> ParsedOrder:
         line, row = pending.rows[0]  # `line` follows the row being read, for the error message
@@ -72,16 +77,22 @@ class OrderParser:
             raise BadValue("Currency", f'"{clip(currency)}" is not a currency code (three letters, like EUR)')
         email = cell["Email"]
         customer_name = cell["Billing Name"] or cell["Shipping Name"]
+        search_name = self._folded(customer_name)
+        ship_name = cell["Shipping Name"]
+        ship_search_name = "" if ship_name == customer_name else self._folded(ship_name)
         values: dict[str, Any] = {
             "name": name,
             "number": order_number(name),
             "source_id": cell["Id"],
             "email": email,
             "email_lower": email.lower(),
-            "phone": cell["Phone"] or cell["Billing Phone"] or cell["Shipping Phone"],
+            # Shopify writes numbers as '+358... so that spreadsheets keep them text: the mark is no part of them
+            "phone": (cell["Phone"] or cell["Billing Phone"] or cell["Shipping Phone"]).removeprefix("'"),
             "customer_name": customer_name,
             # derived index data: cutting it keeps the import going where the full name still fits
-            "search_name": fold(customer_name)[: ORDER_LIMITS["search_name"]].rstrip(),
+            "search_name": search_name,
+            "ship_search_name": "" if ship_search_name == search_name else ship_search_name,  # one person
+            "phone_keys": self._phone_keys(row, cell),
             "currency": currency,
             "subtotal": amount(cell["Subtotal"], "Subtotal"),
             "shipping": amount(cell["Shipping"], "Shipping"),
@@ -101,12 +112,41 @@ class OrderParser:
             "payment_method": cell["Payment Method"],
             "tags": cell["Tags"],
             "note": cell["Notes"].replace("\r\n", "\n"),
+            "note_attributes": cell["Note Attributes"].replace("\r\n", "\n"),
             "locale": cell["Locale"],
             "content_hash": content_hash,
             "updated_at": self.now,
         }
         ORDER_LENGTHS.check(values)
         return values
+
+    def _folded(self, name: str) -> str:
+        """A name as the name index holds it (cut to its column: derived data never fails an import). Folding
+        costs more than the rest of an order's names, and a customer's orders repeat the same name."""
+        folded = self._folds.get(name)
+        if folded is None:
+            folded = fold(name)[: ORDER_LIMITS["search_name"]].rstrip()
+            if len(self._folds) < 200_000:
+                self._folds[name] = folded
+        return folded
+
+    def _phone_keys(self, row: list[str], cell: dict[str, str]) -> str:
+        """The order's numbers as search keys, each read in its address's country (the shop's where none is
+        given); a number that is none (`n/a`) is left out, never an error: the card still shows it as written."""
+        billing = self._region(row[self.billing_country])
+        shipping = self._region(row[self.shipping_country])
+        keys: list[str] = []
+        numbers = ((cell["Phone"], billing), (cell["Billing Phone"], billing), (cell["Shipping Phone"], shipping))
+        for text, region in numbers:
+            if text:
+                key = phone_key(text, region)[1:]  # without the +: a word to the name index
+                if key and key not in keys:
+                    keys.append(key)
+        return " ".join(keys)[: ORDER_LIMITS["phone_keys"]]
+
+    def _region(self, country: str) -> str:
+        code = country.strip()
+        return code if len(code) == 2 else self.region  # the export writes ISO codes; anything else: the shop's
 
     def _addresses(self, row: list[str]) -> list[dict[str, Any]]:
         addresses = []
@@ -118,6 +158,7 @@ class OrderParser:
                 address["province"] = row[self.c.province_name[prefix]].strip()
             # Shopify writes ZIP codes as '02134 so that spreadsheets keep the leading zero
             address["zip"] = address["zip"].removeprefix("'")
+            address["phone"] = address["phone"].removeprefix("'")
             if not any(address.values()):
                 continue  # e.g. a gift card: nothing to ship
             ADDRESS_LENGTHS[prefix].check(address)

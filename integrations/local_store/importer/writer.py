@@ -23,6 +23,7 @@ class OrderWriter:
         self.summary = summary
         self.batch: list[ParsedOrder] = []
         self.batch_rows = 0
+        self.written: list[int] = []  # ids of the orders inserted or rewritten, for the name index
         self.order_ids = PrimaryKeys(conn, ORDERS)
         self.fulfillment_ids = PrimaryKeys(conn, FULFILLMENTS)
         self.insert_orders = BulkInsert(conn, ORDERS, with_id=True)
@@ -49,6 +50,7 @@ class OrderWriter:
         if changed:
             self._rewrite(changed)
         self._insert_children(self.batch)
+        self.written.extend(o.order_id for o in self.batch if o.order_id is not None)
         self.summary.orders_created += len(new)
         self.summary.orders_updated += len(changed)
         self.batch = []

@@ -72,6 +72,7 @@ def order_node(order: Order, number: int, ids: Ids, data: ShopData, variants: di
         "phone": order.phone or None,
         "note": order.note or None,
         "tags": list(order.tags),
+        "customAttributes": [{"__typename": "Attribute", "key": k, "value": v} for k, v in order.note_attributes],
         "currencyCode": cur,
         "presentmentCurrencyCode": cur,
         "customerLocale": order.locale or None,

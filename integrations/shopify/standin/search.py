@@ -291,8 +291,14 @@ def _order_status(node: Node, term: Term) -> bool:
 
 
 def _order_default(node: Node, term: Term) -> bool:
+    """The free-text search reads the order's name, e-mail, customer and the names on its addresses (a gift's
+    recipient is found by the shipping name, as in the admin's order search)."""
     customer = node.get("customer")
-    return words_match(term.value, node["name"], node["email"], customer and customer["displayName"])
+    shipping, billing = node.get("shippingAddress") or {}, node.get("billingAddress") or {}
+    return words_match(
+        term.value, node["name"], node["email"], customer and customer["displayName"], shipping.get("name"),
+        billing.get("name"),
+    )  # fmt: skip
 
 
 ORDER_FILTERS: dict[str, Matcher] = {
@@ -359,9 +365,15 @@ def _customer_country(node: Node, term: Term) -> bool:
 
 
 def _customer_phone(node: Node, term: Term) -> bool:
+    """Customers keep their number in E.164; `phone:+358401234567` (or without the +) is that number, `phone:*`
+    any."""
     phone = node.get("defaultPhoneNumber")
+    if phone is None:
+        return False
+    if term.value == "*":
+        return True
     digits = "".join(c for c in term.value if c.isdigit())
-    return phone is not None and bool(digits) and digits in "".join(c for c in phone["phoneNumber"] if c.isdigit())
+    return bool(digits) and digits == "".join(c for c in phone["phoneNumber"] if c.isdigit())
 
 
 CUSTOMER_FILTERS: dict[str, Matcher] = {

@@ -31,6 +31,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 
 from domain.orders import Order
+from integrations.shopify.standin.cancellation import install_cancellations
 from integrations.shopify.standin.data import ShopData, build_shop_data
 from integrations.shopify.standin.execution import (
     ACCESS_DOCS,
@@ -51,6 +52,7 @@ from integrations.shopify.standin.faults import (
 from integrations.shopify.standin.http_handler import Answer, Handler
 from integrations.shopify.standin.queries import ORDER_WINDOW
 from integrations.shopify.standin.refunds import install_refunds
+from integrations.shopify.standin.replacements import install_replacements
 from integrations.shopify.standin.schema import API_VERSION, load_schema
 from integrations.shopify.standin.throttle import MAX_QUERY_COST, RATE_LIMIT_DOCS, LeakyBucket
 from integrations.shopify.standin.values import Node
@@ -81,6 +83,7 @@ DEFAULT_SCOPES = (
     "write_returns",
     "read_draft_orders",
     "write_draft_orders",
+    "read_products",
     "read_merchant_managed_fulfillment_orders",
 )
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -141,6 +144,8 @@ class FakeShopify:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         install_refunds(self)  # a shop without refunds is no shop: every fake has them
+        self.cancellations = install_cancellations(self)  # orderCancel as a job, job(id:), Order.risk
+        self.drafts = install_replacements(self)  # draft orders, variants, tagsAdd, orderUpdate (replacements)
 
     # -- lifecycle
 

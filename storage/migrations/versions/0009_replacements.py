@@ -6,6 +6,9 @@ Revises: 0008
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from alembic import op
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -13,8 +16,15 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    # an approval request asks for a refund, a replacement or a cancellation: one machinery, told apart by kind
+    with op.batch_alter_table("refund_requests") as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=16), server_default="refund", nullable=False))
+        batch_op.add_column(sa.Column("details", sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
+        batch_op.add_column(sa.Column("result", sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("refund_requests") as batch_op:
+        batch_op.drop_column("result")
+        batch_op.drop_column("details")
+        batch_op.drop_column("kind")

@@ -1,0 +1,39 @@
+"""The executor of an approved cancellation request (commands.approved_work): the cancellation, once.
+
+The approval request (kind cancellation) carries the cancellation's id in its details; the work itself, with its own
+operation key, is commands.cancellation_run's. A Retry of the request runs a failed cancellation again under the same
+key; a request the cancellation no longer belongs to (asked again since) does nothing.
+"""
+
+from __future__ import annotations
+
+from commands.cancellation_run import Ran, refund_words, run
+from commands.errors import UserError
+from commands.services import Services
+from commands.work_done import WorkDone
+from storage import cancellations as stored
+from storage.cancellations import CancelStatus
+from storage.refund_records import RefundRequestView
+
+
+def carry_out_cancellation(services: Services, request: RefundRequestView, key: str) -> WorkDone:
+    cancellation_id = int(request.details["cancellation_id"])
+    current = stored.get(services.db, cancellation_id)
+    if current.approval_request_id != request.id:
+        raise UserError(f"The cancellation of {current.order_name} was asked for again since: see its new request.")
+    ran = run(services, cancellation_id, actor=request.decided_by or stored.SYSTEM)
+    cancellation = ran.cancellation
+    if cancellation.status is CancelStatus.FAILED:
+        raise UserError(cancellation.failure)
+    return WorkDone(store_id=cancellation.job_id or cancellation.order_id, result=result_of(ran))
+
+
+def result_of(ran: Ran) -> dict[str, object]:
+    """What the thread says of it (JSON values only)."""
+    cancellation = ran.cancellation
+    return {
+        "order": cancellation.order_name, "status": cancellation.status.value,
+        "running": cancellation.status is CancelStatus.RUNNING, "refunded": refund_words(cancellation),
+        "restocked": cancellation.restock, "voided": list(ran.voided or cancellation.labels_voided),
+        "told": ran.told, "mail_problem": ran.mail_problem, "reason": cancellation.reason.words,
+    }  # fmt: skip
