@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -36,7 +37,7 @@ from bot.shell.standin import (
 )
 from commands.refunds import RefundPolicy
 from commands.services import ReturnSettings, Services
-from domain.orders import Address
+from domain.orders import Address, OrderRef
 from domain.vocabulary import Delivery
 from integrations.carriers.local import LocalCarrier
 from integrations.labels import tracking
@@ -54,7 +55,7 @@ from storage.serials import next_serial
 LATENCY = 0.050
 SECRET = "bench-secret"
 USER, CHANNEL = "U0BENCH", "C0BENCH"
-ORDERS = ["#1021", "#1023", "#1024"]  # paid and not shipped: the ones a cancellation is for
+COPIES = 12  # paid, unshipped orders like #1024 (#2001 …): the ones a cancellation is for
 WARM_UP = "#1020"
 # What a cancellation cannot do without, in order: the order read again on submit (the form's client names only its
 # id), the unused label voided at the carrier, Shopify read for cancelledAt before the mutation (orderCancel has no
@@ -67,7 +68,6 @@ UNAVOIDABLE = {
     "slack": ("chat.postMessage", "chat.update", "views.update"),
 }
 UNAVOIDABLE_CALLS = sum(len(calls) for calls in UNAVOIDABLE.values())
-TIMELINE = False  # print when each call arrived (a debugging aid)
 WAITS = 1  # job polls at JOB_POLL_SECONDS: the first look finds it done
 
 
@@ -89,9 +89,12 @@ class SlowCarrier:
 
 
 def run(quick: bool = False) -> None:
-    orders = ORDERS[:2] if quick else ORDERS
+    demo = demo_orders()
+    model = next(o for o in demo if o.name == "#1024")
+    copies = [replace(model, ref=OrderRef(str(2000 + i), f"#{2000 + i}")) for i in range(1, COPIES + 1)]
+    orders = [o.name for o in copies[: 3 if quick else COPIES]]
     rows = []
-    shopify = FakeShopify(demo_orders(), bucket_max=20_000, restore_rate=1_000)
+    shopify = FakeShopify([*demo, *copies], bucket_max=20_000, restore_rate=1_000)
     with tempfile.TemporaryDirectory() as tmp, FakeSlack() as slack, shopify as shop:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
@@ -132,7 +135,8 @@ def run(quick: bool = False) -> None:
 
 def _label(services: Services, shop: FakeShopify, name: str) -> None:
     """An unused return label of the order, as the bot makes them (voided first by the cancellation)."""
-    order_id = shop.order_gid(str(int(name.lstrip("#")) - 1000))
+    number = int(name.lstrip("#"))
+    order_id = shop.order_gid(str(number - 1000 if number < 2000 else number))
     now = datetime.now(UTC)
     new = returns_stored.NewCase(
         store="shopify", order_id=order_id, order_name=name, delivery=Delivery.DROP_OFF, pickup_date=None,
@@ -165,9 +169,5 @@ def _one(
     text = str(slack.calls_to("views.update")[-1].args["view"])
     assert "cancelled" in text, f"{order} was not cancelled: {text[:300]}"
     slack_calls = [c.method for c in slack.calls[slack_before:] if c.method != "auth.test"]
-    if TIMELINE:
-        moments = sorted([(c.at, c.method) for c in slack.calls[slack_before:]]
-                         + [(c.at, c.operation_name or "?") for c in shop.calls[shop_before:]])
-        print(" ".join(f"{name}@{(at - start) * 1000:.0f}" for at, name in moments))
     shop_calls = [c.operation_name or "?" for c in shop.calls[shop_before:]]
     return elapsed, shop_calls + ["carrier"] * (carrier.calls - carrier_before) + slack_calls

@@ -68,9 +68,12 @@ class Ran:
         return self.cancellation.status is CancelStatus.DONE
 
 
-def run(services: Services, cancellation_id: int, *, actor: str) -> Ran:
-    """Start and carry out the cancellation (approved, or failed before and retried); see the module's docstring."""
-    started = stored.start(services.db, cancellation_id, actor=actor, at=services.clock())
+def run(services: Services, cancellation_id: int, *, actor: str, plan_no: int, request_id: int) -> Ran:
+    """Start and carry out the cancellation as planned (`plan_no`: approved by request `request_id`, or failed before
+    and retried); see the module's docstring."""
+    started = stored.start(
+        services.db, cancellation_id, actor=actor, at=services.clock(), plan_no=plan_no, request_id=request_id
+    )
     if started is None:
         return Ran(False, stored.get(services.db, cancellation_id))
     return _carry_out(services, started)

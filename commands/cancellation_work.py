@@ -8,6 +8,7 @@ key; a request the cancellation no longer belongs to (asked again since) does no
 from __future__ import annotations
 
 from commands.cancellation_run import Ran, refund_words, run
+from commands.cancellations import approves
 from commands.errors import UserError
 from commands.services import Services
 from commands.work_done import WorkDone
@@ -18,11 +19,12 @@ from storage.refund_records import RefundRequestView
 
 def carry_out_cancellation(services: Services, request: RefundRequestView, key: str) -> WorkDone:
     cancellation_id = int(request.details["cancellation_id"])
-    current = stored.get(services.db, cancellation_id)
-    if current.approval_request_id != request.id:
-        raise UserError(f"The cancellation of {current.order_name} was asked for again since: see its new request.")
-    ran = run(services, cancellation_id, actor=request.decided_by or stored.SYSTEM)
+    ran = run(services, cancellation_id, actor=request.decided_by or stored.SYSTEM,
+              plan_no=int(request.details.get("plan_no", 0)), request_id=request.id)  # fmt: skip
     cancellation = ran.cancellation
+    if not ran.ran and not approves(request, cancellation):
+        raise UserError(f"The cancellation of {cancellation.order_name} was asked for again since: see its new "
+                        "request.")  # fmt: skip
     if cancellation.status is CancelStatus.FAILED:
         raise UserError(cancellation.failure)
     return WorkDone(store_id=cancellation.job_id or cancellation.order_id, result=result_of(ran))

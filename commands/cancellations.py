@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -222,8 +221,6 @@ def request_cancellation(
         auto_approve_up_to=auto_approve_limit, alone=True, slack_channel=channel, slack_thread_ts=thread_ts,
         submission_key=submission_key,
     ).request  # fmt: skip
-    if cancellation.approval_request_id != request.id:
-        cancellation = stored.link_approval(services.db, cancellation.id, request.id, at=services.clock())
     return Requested(cancellation, created.outcome, request)
 
 
@@ -235,7 +232,9 @@ def _approval_draft(order: Order, cancellation: CancellationView) -> RefundDraft
         shipping=Decimal(0), restock=RestockType.CANCEL if cancellation.restock else RestockType.NO_RESTOCK,
         amount=cancellation.amount.amount, currency=order.currency, reason=cancellation.reason.words,
         note=cancellation.staff_note, notify_customer=cancellation.notify_customer, kind=RequestKind.CANCELLATION,
-        details={"cancellation_id": cancellation.id, "refund": cancellation.refund.value},
+        # the plan it approves: a cancellation asked for again (after a failure or a rejection) is a new plan
+        details={"cancellation_id": cancellation.id, "plan_no": cancellation.plan_no,
+                 "refund": cancellation.refund.value},
     )  # fmt: skip
 
 
@@ -246,15 +245,19 @@ def get(services: Services, cancellation_id: int) -> CancellationView:
 def for_order(services: Services, order: Order) -> CancellationView | None:
     """The order's cancellation, if it was ever asked for; one a team lead rejected is marked so on the way."""
     found = stored.for_order(services.db, services.store.kind, order.ref.id)
-    if found is None or found.status is not CancelStatus.PENDING_APPROVAL or found.approval_request_id is None:
+    if found is None or found.status is not CancelStatus.PENDING_APPROVAL:
         return found
-    request = refund_requests.get(services.db, found.approval_request_id)
-    if request.status is RefundStatus.REJECTED:
+    asked = refund_requests.of_kind_for_order(services.db, found.store, found.order_id, RequestKind.CANCELLATION)
+    request = next((r for r in reversed(asked) if approves(r, found)), None)
+    if request is not None and request.status is RefundStatus.REJECTED:
         stored.reject(services.db, found.id, actor=request.decided_by or stored.SYSTEM,
                       reason=request.reject_reason, at=services.clock())  # fmt: skip
         return stored.get(services.db, found.id)
     return found
 
 
-def reasons() -> Sequence[CancelReason]:
-    return tuple(CancelReason)
+def approves(request: RefundRequestView, cancellation: CancellationView) -> bool:
+    """Whether `request` is the approval of the cancellation as it is planned now (not of an earlier plan)."""
+    details = request.details
+    return details.get("cancellation_id") == cancellation.id and details.get("plan_no") == cancellation.plan_no
+

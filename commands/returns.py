@@ -148,12 +148,13 @@ class BookingUnknown(UserError):
         self.can_check = carrier.finds_by_reference
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Points:
     """The drop-off points asked for beside the booking (the e-mail lists them)."""
 
     wanted: bool
     found: list[dict[str, Any]] = field(default_factory=list)
+    saved: bool = False  # kept with the label
 
 
 # -- step 1: the case ------------------------------------------------------------------------------
@@ -239,7 +240,10 @@ def create_label(services: Services, rma: str, *, book_again: bool = False) -> C
         new = stored.NewLabel(label.carrier, label.service, label.tracking_number, label.tracking_url, label.pdf,
                               reference=label.reference, qr_code=label.qr_code, note=label.problem)  # fmt: skip
         now = services.clock()
-        return {"label_id": stored.add_label(services.db, rma, new, now, due=_after_label(services, now))}
+        label_id = stored.add_label(services.db, rma, new, now, due=_after_label(services, now),
+                                    service_points=points.found or None)  # fmt: skip
+        points.saved = True
+        return {"label_id": label_id}
 
     try:
         run_once(services.db, f"label:{rma}", "label", book, now=services.clock)
@@ -261,7 +265,7 @@ def create_label(services: Services, rma: str, *, book_again: bool = False) -> C
             fields=exc.fields, retryable=exc.retryable,
         ) from exc  # fmt: skip
     finally:
-        if points.found:
+        if points.found and not points.saved:  # asked for, but the label failed: kept for the next try's e-mail
             stored.set_service_points(services.db, rma, points.found)
     return get_case(services.db, rma)
 

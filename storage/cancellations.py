@@ -21,7 +21,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -166,24 +166,20 @@ def create_once(
 # -- transitions -------------------------------------------------------------------------------------
 
 
-def link_approval(db: Database, cancellation_id: int, request_id: int, *, at: datetime) -> CancellationView:
-    """The approval request (refund_requests, kind cancellation) the team leads decide on; the cancellation now."""
-    with db.session(write=True) as s:
-        s.execute(update(C).where(C.id == cancellation_id).values(approval_request_id=request_id, updated_at=at))
-        return view_of(_load(s, cancellation_id))
-
-
 def reject(db: Database, cancellation_id: int, *, actor: str, reason: str, at: datetime) -> bool:
     return _move(db, cancellation_id, (CancelStatus.PENDING_APPROVAL,), CancelStatus.REJECTED, actor=actor, at=at,
                  action="order_cancel.rejected", failure=reason[:MAX_FAILURE])  # fmt: skip
 
 
-def start(db: Database, cancellation_id: int, *, actor: str, at: datetime) -> CancellationView | None:
-    """pending_approval | failed -> running, once its approval request is approved: the cancellation for the one
-    caller that started it, None for anyone else."""
+def start(
+    db: Database, cancellation_id: int, *, actor: str, at: datetime, plan_no: int, request_id: int
+) -> CancellationView | None:
+    """pending_approval | failed -> running, once its approval request `request_id` is approved for plan `plan_no`:
+    the cancellation for the one caller that started it, None for anyone else (or for an earlier plan's request)."""
     expected = (CancelStatus.PENDING_APPROVAL, CancelStatus.APPROVED, CancelStatus.FAILED)
     with db.session(write=True) as s:
-        if not _update(s, cancellation_id, expected, status=CancelStatus.RUNNING, updated_at=at, failure=""):
+        if not _update(s, cancellation_id, expected, C.plan_no == plan_no, status=CancelStatus.RUNNING,
+                       updated_at=at, failure="", approval_request_id=request_id):  # fmt: skip
             return None
         row = _load(s, cancellation_id)
         _audit(s, row, at=at, actor=actor, action="order_cancel.started")
@@ -330,10 +326,12 @@ def _move(
         return True
 
 
-def _update(s: Session, cancellation_id: int, expected: tuple[CancelStatus, ...], **values: Any) -> bool:
+def _update(
+    s: Session, cancellation_id: int, expected: tuple[CancelStatus, ...], *guards: ColumnElement[bool], **values: Any
+) -> bool:
     stmt = (
         update(C)
-        .where(C.id == cancellation_id, C.status.in_([e.value for e in expected]))
+        .where(C.id == cancellation_id, C.status.in_([e.value for e in expected]), *guards)
         .values(**values)
         .execution_options(synchronize_session=False)
     )

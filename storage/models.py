@@ -409,7 +409,8 @@ class CancellationRow(Base):
     status: Mapped[str] = mapped_column(String(24))
     plan_no: Mapped[int] = mapped_column(Integer)
     requested_by: Mapped[str] = mapped_column(String(64))
-    approval_request_id: Mapped[int | None] = mapped_column(Integer)  # its refund_requests row (kind cancellation)
+    # the approval request (refund_requests, kind cancellation) that started it
+    approval_request_id: Mapped[int | None] = mapped_column(Integer)
     job_id: Mapped[str] = mapped_column(String(128))  # the store's job while it runs (Shopify's Job id)
     labels_voided: Mapped[list[str]] = mapped_column(JSON)  # the RMAs whose labels were voided before the store
     failure: Mapped[str] = mapped_column(Text)

@@ -274,10 +274,14 @@ def void_notice_key(rma: str, label_id: int, address: str = "") -> str:
 # -- writing ---------------------------------------------------------------------------------------------
 
 
-def add_label(db: Database, rma: str, label: NewLabel, at: datetime, *, due: Sequence[Due] = ()) -> int:
+def add_label(
+    db: Database, rma: str, label: NewLabel, at: datetime, *, due: Sequence[Due] = (),
+    service_points: Sequence[Mapping[str, Any]] | None = None,
+) -> int:  # fmt: skip
     """Record the carrier's label; the case moves requested -> label_created. Returns the label's id.
     `due`: what the scheduler is to do about the case later (a reminder, an escalation, the expiry), scheduled
-    in the same transaction: a label never exists without them."""
+    in the same transaction: a label never exists without them. `service_points`: the nearest drop-off points,
+    asked for beside the booking, kept in the same write."""
     with db.session(write=True) as s:
         case_id = s.scalar(select(ReturnCaseRow.id).where(ReturnCaseRow.rma == rma))
         if case_id is None:
@@ -289,8 +293,9 @@ def add_label(db: Database, rma: str, label: NewLabel, at: datetime, *, due: Seq
             qr_code=label.qr_code, note=label.note,
         )  # fmt: skip
         s.add(row)
+        points = {} if service_points is None else {"service_points": [dict(p) for p in service_points]}
         _update_case(s, rma, (ReturnStatus.REQUESTED,), status=ReturnStatus.LABEL_CREATED, error="", booking="",
-                     updated_at=at)  # fmt: skip
+                     updated_at=at, **points)  # fmt: skip
         for kind, due_at in due:
             reminders.schedule(s, key=f"{kind}:{rma}", kind=kind, subject=rma, due_at=due_at, now=at)
         s.flush()

@@ -12,6 +12,7 @@ from typing import TypeVar
 import pytest
 
 from commands import cancellation_run, cancellations, refund_decisions
+from commands.errors import UserError
 from commands.services import Services
 from domain.money import Money
 from integrations.local_store.seed import seed_demo_orders
@@ -108,3 +109,28 @@ def test_two_instances_starting_one_cancellation_cancel_once(
     again = a.store.get_order(order.ref.id)
     assert again is not None and again.cancelled and again.refunded == Money(Decimal("167.90"), "EUR")
 
+
+
+def test_a_rejected_cancellation_can_be_asked_for_again_and_only_the_new_plan_runs(db: Database) -> None:
+    seed_demo_orders(db)
+    services = Services(db, LocalStore(db, clock=lambda: NOW), clock=lambda: NOW)
+    order = services.store.get_order("24")
+    assert order is not None
+    first = cancellations.request_cancellation(services, order, cancellations.CancelForm(), requester="U_AGENT",
+                                               submission_key="first", auto_approve_limit=Decimal(0))  # fmt: skip
+    assert first.request is not None
+    with pytest.raises(UserError, match="waiting for a team lead's approval"):
+        cancellations.options_for(services, order)
+    refund_decisions.reject(services, first.request.id, user="U_LEAD", reason="Call the customer first",
+                            is_lead=lambda: True)  # fmt: skip
+
+    cancellations.options_for(services, order)  # open again: the rejection is seen
+    assert stored.get(db, first.cancellation.id).status is stored.CancelStatus.REJECTED
+    second = cancellations.request_cancellation(services, order, cancellations.CancelForm(), requester="U_AGENT",
+                                                submission_key="second", auto_approve_limit=Decimal(0))  # fmt: skip
+    assert second.request is not None and second.cancellation.plan_no == 2
+    assert second.cancellation.id == first.cancellation.id  # one record per order, planned anew
+    refund_decisions.approve(services, second.request.id, user="U_LEAD", is_lead=lambda: True)
+    assert refund_decisions.execute(services, second.request.id, actor="U_LEAD").ran
+    done = stored.get(db, first.cancellation.id)
+    assert done.status is stored.CancelStatus.DONE and done.approval_request_id == second.request.id

@@ -121,7 +121,7 @@ def test_manifest_declares_exactly_the_commands_the_app_handles(db) -> None:
             body = slash_command_form(command, "", "U1", "C1", fake.response_url())
             return app.dispatch(BoltRequest(body=body, mode="socket_mode")).status != 404
 
-        assert declared == {"/order", "/return", "/returns", "/refund", "/cancel-order"}
+        assert declared == {"/order", "/return", "/returns", "/refund", "/cancel-order", "/replace", "/report"}
         assert all(handled(c) for c in declared)
         assert not handled("/not-a-command")
         worker.wait_idle()  # `/returns` answers from the pool: while the fake Slack is still there

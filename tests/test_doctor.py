@@ -93,7 +93,9 @@ def test_shopify_check_names_the_shop_and_the_missing_scopes() -> None:
         )
 
     with FakeShopify(
-        demo_orders(), scopes=("read_orders", "read_customers", "write_orders", "read_all_orders")
+        demo_orders(),
+        scopes=("read_orders", "read_customers", "write_orders", "read_all_orders", "write_draft_orders",
+                "read_products"),
     ) as fake:
         good = check_shopify(settings_for(fake, fake.access_token), 5)
         refused = check_shopify(settings_for(fake, "shpat_wrong"), 5)

@@ -728,10 +728,10 @@ def test_refund_create_without_an_idempotency_key_fails(fresh: FakeShopify, clie
 
 def test_an_unregistered_mutation_answers_null_and_is_reported(fresh: FakeShopify, client: httpx.Client) -> None:
     body = post(
-        client, fresh, 'mutation { tagsAdd(id: "gid://shopify/Order/1000000", tags: ["x"]) { node { id } } }'
+        client, fresh, 'mutation { tagsRemove(id: "gid://shopify/Order/1000000", tags: ["x"]) { node { id } } }'
     ).json()
-    assert body["data"] == {"tagsAdd": None}
-    assert any("Mutation.tagsAdd" in r for r in fresh.rejected)
+    assert body["data"] == {"tagsRemove": None}
+    assert any("Mutation.tagsRemove" in r for r in fresh.rejected)
 
 
 def test_concurrent_calls_are_all_recorded(fresh: FakeShopify) -> None:

@@ -287,3 +287,30 @@ def test_counting_stops_at_the_cap(db: Database) -> None:
 def test_phone_numbers_are_told_from_order_and_tracking_numbers(typed: str, kind: SearchKind, value: str) -> None:
     query = parse_query(typed)
     assert (query.kind, query.value) == (kind, value)
+
+
+def test_shop_country_is_a_country_code(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from bot.main.config import ConfigError, load_settings
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("SHOP_COUNTRY", "se")
+    assert load_settings().SHOP_COUNTRY == "SE"
+    monkeypatch.setenv("SHOP_COUNTRY", "Finland")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert caught.value.problems == ["SHOP_COUNTRY: 'Finland' is not a country code: use two letters, like FI or SE"]
+
+
+def test_the_shell_finds_the_demo_order_by_its_phone_number(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.test_cli import CLEAN
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.main.cli", "shell"], input="/order +358 40 123 4567\n/order 040 12\n",
+        cwd=tmp_path, env=CLEAN, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "ORDER #1016" in proc.stdout and "Päivi Heikkilä" in proc.stdout
+    assert "has 5 digits: a phone number has at least 6" in proc.stdout

@@ -135,3 +135,13 @@ def test_a_huge_note_is_cut_at_the_modals_limits_and_says_so(orders: list[Order]
     assert all(len(b["text"]["text"]) <= 3000 for b in view["blocks"])
     texts = " ".join(b["text"]["text"] for b in view["blocks"])
     assert "The note is cut here" in texts and "…and 20 more" in texts
+
+
+def test_the_exports_note_attributes_are_read_line_by_line() -> None:
+    from integrations.local_store.note_attributes import parse_note_attributes
+
+    assert parse_note_attributes("gift_message: Happy: birthday\r\nfrom Ann\nDelivery date: 2026-12-24\n\n") == (
+        ("gift_message", "Happy: birthday\nfrom Ann"), ("Delivery date", "2026-12-24"),
+    )  # fmt: skip
+    assert parse_note_attributes("just words") == (("", "just words"),)
+    assert parse_note_attributes("") == ()

@@ -60,8 +60,8 @@ def test_a_query_returns_data_and_reads_the_cost(fake: FakeShopify) -> None:
 
 
 def test_bursts_are_paced_so_they_are_not_throttled() -> None:
-    # a small bucket: ten detail queries need about three refills
-    with FakeShopify(demo_orders(), bucket_max=400, restore_rate=400) as fake:
+    # the smallest bucket a shop has (1,000 points): ten detail queries of about 480 points need several refills
+    with FakeShopify(demo_orders(), bucket_max=1000, restore_rate=2000) as fake:
         client = client_for(fake)
         client.query(document("ShopInfo"))  # learns the bucket's size and rate from Shopify's answer
         for order in demo_orders()[:10]:
@@ -93,7 +93,7 @@ class Stopwatch:
 def test_throttled_requests_wait_and_are_sent_again() -> None:
     # The shop's bucket restores nothing by itself: it fills up when the client has waited (the event), never
     # because the machine was slow between draining it and the client's request.
-    with FakeShopify(demo_orders(), bucket_max=400, restore_rate=0) as small:
+    with FakeShopify(demo_orders(), bucket_max=1000, restore_rate=0) as small:
         raw = httpx.Client(headers=small.headers)
         body = {"query": DETAIL.text, "variables": {"id": order_id(small)}}
         while raw.post(small.admin_url, json=body).json().get("data"):
@@ -108,7 +108,7 @@ def test_throttled_requests_wait_and_are_sent_again() -> None:
 
 
 def test_a_throttle_wait_beyond_the_budget_gives_up_at_once() -> None:
-    with FakeShopify(demo_orders(), bucket_max=400, restore_rate=0) as small:
+    with FakeShopify(demo_orders(), bucket_max=1000, restore_rate=0) as small:
         raw = httpx.Client(headers=small.headers)
         body = {"query": DETAIL.text, "variables": {"id": order_id(small)}}
         while raw.post(small.admin_url, json=body).json().get("data"):

@@ -100,10 +100,13 @@ def save(ctx: BotContext, client: WebClient, view_id: str, meta: CancelFormMeta,
         return
     if requested.created and request.status is RefundStatus.APPROVED:  # within the limit: no team lead needed
         executed = refund_decisions.execute(services, request.id, actor=user)
+        request = executed.request
         if executed.ran:
-            approvals.report(ctx, client, executed.request)
-            redraw_card(ctx, client, cancellations.get(services, requested.cancellation.id))
-    elif requested.created and request.status is RefundStatus.PENDING_APPROVAL:
+            approvals.report(ctx, client, request)
+            redraw_card(ctx, client, requested.cancellation)  # its ids: the card is drawn from the order as it is now
+        _say(client, view_id, submitted_text(request))
+        return
+    if requested.created and request.status is RefundStatus.PENDING_APPROVAL:
         approvals.ask_leads(ctx, client, request, order.customer_name or order.email)
     elif request.status is RefundStatus.PENDING_APPROVAL and requested.outcome is not Creation.REPEATED:
         _say(client, view_id, pending_text(request))

@@ -100,7 +100,7 @@ def _preview(note: str) -> tuple[str, bool]:
 
 
 def _attribute(key: str, value: str, limit: int) -> str:
-    text, cut = _escaped_prefix(f"{key.strip()}: {value.strip()}", limit)
+    text, cut = _escaped_prefix(f"{key.strip()}: {value.strip()}" if key.strip() else value.strip(), limit)
     return f"• {text}{'…' if cut else ''}"
 
 

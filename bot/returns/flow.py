@@ -1,13 +1,14 @@
 """Returns in Slack: the work after a click or a command, run on the worker pool, reported into the order's thread.
 
-Each job goes straight to the step it needs: `/return … instant` is job → `finish` → `returns.create_label`
-(the carrier) and `returns.record_in_store` (the store).
+Each job goes straight to the step it needs: `/return … instant` is job → `start` → `returns.create_label` (the
+carrier, booked while the working message is posted), then `finish` → `returns.record_in_store` (the store).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -64,6 +65,7 @@ def said(exc: UserError) -> str:
 class Started:
     rma: str
     status_ts: str  # the thread message that reports how far the return got
+    booked: returns.Case | UserError | None = None  # the carrier's label, or why there is none
 
 
 # -- instant returns -------------------------------------------------------------------------------
@@ -80,14 +82,14 @@ def instant_from_command(
     if card_ts is None:
         return  # the bot may not post here: the agent was told why
     started = start(ctx, client, draft, instant_form(ctx, draft), user, channel, card_ts)
-    finish(ctx, client, started.rma, started.status_ts)
+    finish(ctx, client, started.rma, started.status_ts, booked=started.booked)
 
 
 def instant_for_order(ctx: BotContext, client: WebClient, order_id: str, user: str, channel: str, thread: str) -> None:
     """The card's "Create return shipment (instant)"."""
     draft = returns.draft_return(ctx.services, order_id)
     started = start(ctx, client, draft, instant_form(ctx, draft), user, channel, thread)
-    finish(ctx, client, started.rma, started.status_ts)
+    finish(ctx, client, started.rma, started.status_ts, booked=started.booked)
 
 
 def instant_form(ctx: BotContext, draft: returns.ReturnDraft) -> returns.ReturnForm:
@@ -159,7 +161,7 @@ def submit_form(
             return
         started = start(ctx, client, draft, form, user, meta.channel, meta.thread)
         try:
-            case = finish(ctx, client, started.rma, started.status_ts)
+            case = finish(ctx, client, started.rma, started.status_ts, booked=started.booked)
         except SaidInSlack as exc:
             refused = exc.__cause__
             # the carrier refused what the form says, and nothing was booked: back to the form, the fields marked
@@ -203,17 +205,37 @@ def start(
         raise SaidInSlack(
             f"Return {case.rma} of {escape(case.order_name)} was already started by <@{case.requested_by}>."
         )
-    status = client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=working_text(case.order_name, user))
-    returns.set_slack_status(ctx.services.db, case.rma, str(status["ts"]))
-    return Started(case.rma, str(status["ts"]))
+    # the carrier is booked while the working message goes into the thread: neither waits for the other, and the
+    # booking is the long pole (`finish` reports its outcome, and nothing is booked twice: see returns.create_label)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="booking") as pool:
+        booking = pool.submit(_book, ctx, case.rma)
+        status = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                         text=working_text(case.order_name, user))  # fmt: skip
+        returns.set_slack_status(ctx.services.db, case.rma, str(status["ts"]))
+        booked = booking.result()
+    return Started(case.rma, str(status["ts"]), booked)
 
 
-def finish(ctx: BotContext, client: WebClient, rma: str, status_ts: str, *, book_again: bool = False) -> returns.Case:
+def _book(ctx: BotContext, rma: str) -> returns.Case | UserError:
+    """The label, or why there is none (said by `finish` once the working message is there to update)."""
+    try:
+        return returns.create_label(ctx.services, rma)
+    except UserError as exc:
+        return exc
+
+
+def finish(
+    ctx: BotContext, client: WebClient, rma: str, status_ts: str, *, book_again: bool = False,
+    booked: returns.Case | UserError | None = None,
+) -> returns.Case:  # fmt: skip
     """Label, store, PDF into the thread, e-mail: each once, whatever is retried. The status message says how far.
-    `book_again`: the agent found no booking after "booking unknown" (see returns.create_label)."""
+    `book_again`: the agent found no booking after "booking unknown" (see returns.create_label); `booked`: what
+    `start` got from the carrier already."""
     case = returns.get_case(ctx.services.db, rma)
     try:
-        case = returns.create_label(ctx.services, rma, book_again=book_again)
+        if isinstance(booked, UserError):
+            raise booked
+        case = booked if booked is not None else returns.create_label(ctx.services, rma, book_again=book_again)
         returns.record_in_store(ctx.services, rma)
     except returns.BookingUnknown as exc:
         text, blocks = unknown_message(case, exc.message, can_check=exc.can_check)

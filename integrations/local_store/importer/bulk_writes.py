@@ -1,6 +1,6 @@
 """Writing many rows fast: primary keys handed out in advance, one bulk statement per table (executemany on
-SQLite, COPY on PostgreSQL), and SQLite's customer-name index filled once at the end instead of by a trigger per
-order."""
+SQLite, COPY on PostgreSQL), and the search index (names, ship-to names, phone numbers) filled once at the end
+instead of by a trigger per order, on both databases."""
 
 from __future__ import annotations
 
@@ -90,7 +90,9 @@ def _processed(values: Sequence[Any], process: Callable[[Any], Any]) -> Iterator
     return map(done.__getitem__, keys)
 
 
-_NAME_INDEX_TRIGGER = "orders_fts_ai"  # migrations 0001, 0007: SQLite's name index, kept up by triggers
+# migrations 0001, 0007: SQLite's name index and narrow copy of the orders, kept up by these insert triggers
+_NAME_INDEX_TRIGGER = "orders_fts_ai"
+_NARROW_COPY_TRIGGER = "order_names_ai"
 _INDEXED = "search_name, ship_search_name, phone_keys"  # what it indexes (0007)
 
 
@@ -123,17 +125,28 @@ def name_index_filled_at_the_end(conn: Connection, written: list[int]) -> Iterat
         )
         conn.execute(text("SET LOCAL returnbot.bulk_import = 'off'"))
         return
-    trigger_sql = conn.scalar(
-        text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :name"), {"name": _NAME_INDEX_TRIGGER}
+    found = conn.execute(
+        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (:index, :copy)"),
+        {"index": _NAME_INDEX_TRIGGER, "copy": _NARROW_COPY_TRIGGER},
     )
-    if trigger_sql is None:
+    triggers: dict[str, str] = {name: sql for name, sql in found}
+    if len(triggers) < 2:
         yield
         return
     first_new = (conn.scalar(select(func.max(text("id"))).select_from(text("orders"))) or 0) + 1
-    conn.exec_driver_sql(f"DROP TRIGGER {_NAME_INDEX_TRIGGER}")
+    for name in triggers:
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
     yield
     conn.execute(
         text(f"INSERT INTO order_name_fts(rowid, {_INDEXED}) SELECT id, {_INDEXED} FROM orders WHERE id >= :first"),
         {"first": first_new},
     )
-    conn.exec_driver_sql(trigger_sql)
+    conn.execute(
+        text(
+            "INSERT INTO order_names (order_id, created_at, email_lower) "
+            "SELECT id, created_at, email_lower FROM orders WHERE id >= :first"
+        ),
+        {"first": first_new},
+    )
+    for sql in triggers.values():
+        conn.exec_driver_sql(sql)

@@ -8,7 +8,8 @@ Orders get `ship_search_name` (the folded shipping name when it is another perso
 0001 grows to hold them, kept up by the same kind of triggers:
 
 - SQLite: the FTS5 table `order_name_fts` gets the columns `ship_search_name` and `phone_keys` (a name query
-  says which column each word must be in, so a billing first name and a shipping surname do not make a match).
+  says which column each word must be in, so a billing first name and a shipping surname do not make a match),
+  and a narrow `order_names` copy of (id, created_at, email_lower) like PostgreSQL's, kept by triggers.
 - PostgreSQL: the narrow `order_names` copy gets them too, with `email_lower` (a name search also finds the other
   orders of the same e-mail, read there without touching the wide order rows). One GIN index over the prefixes
   of both names, one over the phone numbers (an array), one b-tree over (email_lower, created_at). Its trigger
@@ -28,6 +29,19 @@ depends_on = None
 
 _FTS_TRIGGERS = ("orders_fts_ai", "orders_fts_ad", "orders_fts_au")
 
+# SQLite: the narrow (id, created_at, e-mail) of every order, as PostgreSQL's order_names has them: the index's hits
+# are sorted and their e-mails' other orders found here, on a few dense pages, not on a wide order row each
+SQLITE_ORDER_NAMES = (
+    "CREATE TABLE order_names (order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE, "
+    "created_at DATETIME NOT NULL, email_lower VARCHAR(320) NOT NULL)",
+    "CREATE INDEX ix_order_names_email ON order_names (email_lower, created_at, order_id) WHERE email_lower <> ''",
+    "CREATE TRIGGER order_names_ai AFTER INSERT ON orders BEGIN "
+    "INSERT INTO order_names (order_id, created_at, email_lower) VALUES (new.id, new.created_at, new.email_lower); END",
+    "CREATE TRIGGER order_names_au AFTER UPDATE OF created_at, email_lower ON orders BEGIN "
+    "UPDATE order_names SET created_at = new.created_at, email_lower = new.email_lower WHERE order_id = new.id; END",
+    "INSERT INTO order_names (order_id, created_at, email_lower) SELECT id, created_at, email_lower FROM orders",
+)
+
 
 def upgrade() -> None:
     op.add_column("orders", sa.Column("ship_search_name", sa.String(length=255), server_default="", nullable=False))
@@ -36,6 +50,8 @@ def upgrade() -> None:
     op.add_column("orders", sa.Column("note_attributes", sa.Text(), server_default="", nullable=False))
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_index(("search_name", "ship_search_name", "phone_keys"))
+        for statement in SQLITE_ORDER_NAMES:
+            op.execute(statement)
     else:
         _postgres_up()
 
@@ -46,6 +62,9 @@ def downgrade() -> None:
         for trigger in _FTS_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS order_name_fts")
+        for trigger in ("order_names_ai", "order_names_au"):
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        op.execute("DROP TABLE IF EXISTS order_names")
     else:
         _postgres_down()
     # a plain DROP COLUMN (SQLite has it since 3.35): the wide orders table is not copied for it
