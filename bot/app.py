@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.cancellations import handlers as cancellations
 from bot.common.context import BotContext
 from bot.common.replies import FAILED
+from bot.exchanges import handlers as exchanges
 from bot.lifecycle import handlers as lifecycle
 from bot.orders import handlers as orders
 from bot.refunds import handlers as refunds
@@ -55,7 +56,7 @@ def create_app(ctx: BotContext, client: WebClient, signing_secret: str | None, *
     # first of all middleware: nothing (not even authorization) looks at a request before it is verified
     app._middleware_list.insert(0, SignedRequestsOnly(signing_secret))
     # lifecycle first: its Home-tab listeners for refund decisions must match before bot.refunds' own
-    for feature in (lifecycle, orders, returns, refunds, cancellations, replacements, reports):
+    for feature in (lifecycle, orders, returns, refunds, cancellations, replacements, reports, exchanges):
         feature.register(app, ctx)
 
     @app.error

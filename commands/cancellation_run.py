@@ -23,13 +23,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from commands import carriers
 from commands.cancellations import check_order_and_returns
 from commands.errors import UserError
 from commands.lookup import get_order
 from commands.return_cases import cases_for_order
 from commands.services import Services
 from domain.cancellations import CancelProgress, CancelRefund
-from domain.carrier import CarrierError
+from domain.carrier import Carrier, CarrierError
 from domain.money import Money
 from domain.store import StoreError
 from domain.vocabulary import LabelStatus, ReturnStatus, language_for
@@ -126,29 +127,39 @@ def _result(progress: CancelProgress, voided: list[str]) -> dict[str, Any]:
 
 
 def _void_labels(services: Services, cancellation: CancellationView) -> list[str]:
-    """Void every unused label of the order: the bot's own, and bookings a carrier finds by our reference."""
+    """Void every unused label of the order: the bot's own, and bookings a carrier finds by our reference. Each
+    label goes to its own carrier (CARRIER_BY_COUNTRY spreads returns over several); one that cannot cancel
+    labels is not asked, and the label is recorded as simply expiring, as the Void button does."""
     voided: list[str] = []
     for listed in cases_for_order(services.db, cancellation.order_id):
         case = returns_stored.get_case(services.db, listed.rma) or listed  # with its current label
         label = case.label
         if case.status is ReturnStatus.LABEL_CREATED and label is not None and label.status is LabelStatus.CREATED:
-            _void_at_carrier(services, case.rma, label.tracking_number)
-            returns_stored.void_label(services.db, case.rma, label.id, services.clock())
+            carrier = _carrier_of(services, case.rma, label.carrier)
+            note = _void_at_carrier(carrier, case.rma, label.tracking_number)
+            returns_stored.void_label(services.db, case.rma, label.id, services.clock(), note=note)
             if case.store_return_id:
                 services.store.cancel_return(case.store_return_id)  # a return in progress would stop the store
             voided.append(case.rma)
         elif case.status is ReturnStatus.REQUESTED and label is None:
-            found = _booked(services, case.rma)
+            carrier = _carrier_of(services, case.rma, case.carrier)
+            found = _booked(carrier, case.rma)
             if found:
-                _void_at_carrier(services, case.rma, found)
+                _void_at_carrier(carrier, case.rma, found)
                 voided.append(case.rma)
     return voided
 
 
-def _booked(services: Services, rma: str) -> str:
+def _carrier_of(services: Services, rma: str, name: str) -> Carrier:
+    try:
+        return carriers.named(services, name)
+    except UserError as exc:
+        raise UserError(f"The label of return {rma} cannot be voided: {exc} Nothing was cancelled.") from exc
+
+
+def _booked(carrier: Carrier, rma: str) -> str:
     """The tracking number of a booking made for `rma` that the bot never recorded (a time-out while booking)."""
-    carrier = services.carrier
-    if carrier is None or not carrier.finds_by_reference:
+    if not carrier.finds_by_reference:
         return ""
     try:
         label = carrier.find_shipment(rma)
@@ -158,15 +169,16 @@ def _booked(services: Services, rma: str) -> str:
     return label.tracking_number if label is not None else ""
 
 
-def _void_at_carrier(services: Services, rma: str, tracking_number: str) -> None:
-    carrier = services.carrier
-    if carrier is None:
-        raise UserError(f"The label of return {rma} cannot be voided: no carrier is set up. Nothing was cancelled.")
+def _void_at_carrier(carrier: Carrier, rma: str, tracking_number: str) -> str:
+    """Cancel the label at its carrier; the note to record when the carrier cannot cancel labels at all."""
+    if not carrier.can_void:
+        return f"{carrier.title} cannot cancel labels: this one was not used and simply expires."
     try:
         carrier.void(tracking_number)
     except CarrierError as exc:
         raise UserError(f"The label {tracking_number} of return {rma} could not be voided: {exc.message} "
                         "Nothing was cancelled.") from exc  # fmt: skip
+    return ""
 
 
 # -- finishing ---------------------------------------------------------------------------------------

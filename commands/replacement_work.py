@@ -42,7 +42,8 @@ def carry_out_replacement(services: Services, request: RefundRequestView, key: s
 def details_of(plan: ReplacementPlan) -> dict[str, Any]:
     """The plan as a request keeps it (JSON); the key is the request's own and the note and notify flag its
     columns, so they are not repeated here."""
-    return {
+    exchange = {"exchange_for": plan.exchange_for} if plan.exchange_for else {}
+    return exchange | {
         "lines": [
             {
                 "line_item_id": line.line_item_id, "title": line.title, "quantity": line.quantity,
@@ -81,4 +82,5 @@ def plan_of(request: RefundRequestView, key: str) -> ReplacementPlan:
         email=str(details.get("email", "")),
         notify_customer=request.notify_customer,
         created_on=str(details.get("created_on", "")),
+        exchange_for=str(details.get("exchange_for", "")),
     )

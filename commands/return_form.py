@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from commands import carriers
@@ -70,6 +70,9 @@ class ReturnForm:
     pickup_phone: str = ""
     carrier: str = ""  # a carrier's name; "" = the bot's default
     service_point_id: str = ""  # the drop-off point chosen in the form; "" = the carrier chooses
+    # line item id -> the variant sent in exchange once the item is back (commands.exchanges); none: a refund
+    exchanges: dict[str, str] = field(default_factory=dict)
+    exchange_titles: dict[str, str] = field(default_factory=dict)  # the picker's words for each, to show it again
 
 
 def settings(services: Services) -> ReturnSettings:
@@ -178,6 +181,8 @@ def entry_errors(form: ReturnForm, today: date) -> dict[str, str]:
         errors["items"] = "Choose items from the order."
     elif sum(form.quantities.values()) <= 0:
         errors["items"] = "Choose at least one item to return."
+    elif any(form.quantities.get(line_id, 0) <= 0 for line_id, variant in form.exchanges.items() if variant):
+        errors["items"] = "An exchange is chosen for an item that does not come back: give how many come back."
     if form.weight_grams <= 0:
         errors["weight"] = "The parcel must weigh something: enter its weight in kg, e.g. 1.2."
     elif form.weight_grams > MAX_WEIGHT_GRAMS:

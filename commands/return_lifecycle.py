@@ -11,11 +11,13 @@ retry never sends twice.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from commands import exchanges
 from commands.errors import UserError
 from commands.return_cases import Case, get_case, mailer
 from commands.return_form import settings
@@ -25,6 +27,8 @@ from domain.vocabulary import ReturnStatus
 from integrations.mail import MailError, received_email, reminder_email
 from storage import return_lifecycle as lifecycle
 from storage.operations import OperationInProgress, run_once
+
+log = logging.getLogger(__name__)
 
 SLACK, CARRIER, SHOPIFY = "slack", "carrier", "shopify"  # where a receipt comes from
 MAX_NOTE = lifecycle.MAX_NOTE
@@ -151,8 +155,9 @@ def receive(services: Services, rma: str, actor: str, receipt: Receipt, *, sourc
 
 
 def follow_up(services: Services, rma: str) -> FollowUp:
-    """After a receipt: the shop's own return processed (unless the shop's admin did it) and the customer told,
-    each once however often this runs. `problem` says what failed; the scheduler tries again later."""
+    """After a receipt: the shop's own return processed (unless the shop's admin did it), the customer told and the
+    exchange shipped (commands.exchanges), each once however often this runs. `problem` says what failed; the
+    scheduler tries again later."""
     case = get_case(services.db, rma)
     if not _received(case):
         return FollowUp(None)
@@ -168,8 +173,21 @@ def follow_up(services: Services, rma: str) -> FollowUp:
             emailed_to = _email_received(services, case)
         except (MailError, UserError, OperationInProgress) as exc:
             problems.append(f"the customer's e-mail was not sent ({getattr(exc, 'message', exc)})")
+    _ship_exchange(services, rma)
     problem = f"Return {rma} is received, but {' and '.join(problems)}; the bot tries again." if problems else ""
     return FollowUp(emailed_to, problem)
+
+
+def _ship_exchange(services: Services, rma: str) -> None:
+    """The exchange's new items, now that the old ones are back (commands.exchanges: once, whoever received it).
+    Not a problem for the scheduler to retry: a store's refusal leaves the request failed, with Retry in the thread,
+    and a request interrupted midway is the refunds' recovery's (commands.refund_recovery)."""
+    try:
+        exchanges.ship_on_receipt(services, rma)
+    except (UserError, StoreError, OperationInProgress) as exc:
+        log.warning("the exchange of return %s was not shipped: %s", rma, getattr(exc, "message", exc))
+    except Exception:
+        log.exception("the exchange of return %s failed; Retry in its thread is safe", rma)
 
 
 def _process_in_store(services: Services, case: Case) -> None:

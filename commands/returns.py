@@ -180,6 +180,7 @@ def open_case(
         sender=form.sender, customer_email=order.email, email_customer=form.email_customer, language=draft.language,
         requested_by=actor, slack_channel=channel, slack_thread_ts=thread_ts, carrier=chosen.name,
         service_point_id=form.service_point_id if form.delivery == Delivery.DROP_OFF else "",
+        exchange=exchange_lines(items, form),
     )  # fmt: skip
     prefix = f"R{re.sub(r'[^0-9A-Za-z]', '', order.name) or 'X'}"
     shipped = {i.line_item_id: i.shipped for i in draft.items}
@@ -193,6 +194,16 @@ def open_case(
     except stored.CaseRace:
         raise UserError(f"Another return of {order.name} was being opened at the same moment. Try again.") from None
     return Opened(get_case(services.db, rma), created=created)
+
+
+def exchange_lines(items: list[dict[str, Any]], form: ReturnForm) -> list[dict[str, Any]]:
+    """The items exchanged rather than refunded: as many of the new variant as come back (shipped at receipt)."""
+    return [
+        {"line_item_id": i["line_item_id"], "name": i["name"], "quantity": i["quantity"],
+         "variant_id": form.exchanges[i["line_item_id"]], "title": form.exchange_titles.get(i["line_item_id"], "")}
+        for i in items
+        if form.exchanges.get(i["line_item_id"])
+    ]  # fmt: skip
 
 
 # -- step 2: the label -----------------------------------------------------------------------------

@@ -15,6 +15,8 @@ KEY_PREFIX = "replacement-key-"  # + the request's key: found again after a time
 REASON_PREFIX = "replacement-reason-"  # + the reason: reports count replacements by it
 REPLACED_BY_PREFIX = "replaced-by-"  # on the original: + the replacement's number
 DISCOUNT_TITLE = "Replacement"
+EXCHANGE_TAG = "exchange"  # on a replacement that is a return's exchange (the new variant for what came back)
+EXCHANGE_FOR_PREFIX = "exchange-for-"  # + the return's RMA, lower case: "exchange-for-r1001-1"
 
 
 class ReplacementReason(enum.StrEnum):
@@ -77,6 +79,7 @@ class ReplacementPlan:
     email: str = ""
     notify_customer: bool = False
     created_on: str = ""  # the day it is sent, as the original's note says it ("2026-11-29")
+    exchange_for: str = ""  # the RMA of the return this exchanges ("" for a plain replacement)
 
     @property
     def number(self) -> str:
@@ -84,7 +87,12 @@ class ReplacementPlan:
 
     @property
     def tags(self) -> tuple[str, ...]:
-        return (REPLACEMENT_TAG, FOR_PREFIX + self.number, KEY_PREFIX + self.key, REASON_PREFIX + self.reason.value)
+        tags: tuple[str, ...] = (
+            REPLACEMENT_TAG, FOR_PREFIX + self.number, KEY_PREFIX + self.key, REASON_PREFIX + self.reason.value,
+        )  # fmt: skip
+        if self.exchange_for:  # the order names its return: found from the return, and the return from it
+            tags += (EXCHANGE_TAG, EXCHANGE_FOR_PREFIX + self.exchange_for.lower())
+        return tags
 
     @property
     def list_value(self) -> Money:
@@ -96,7 +104,8 @@ class ReplacementPlan:
     def original_note(self, replacement_name: str) -> str:
         """The line appended to the original's note: what was wrong and what was sent when."""
         items = ", ".join(f"{line.quantity} × {line.title}" for line in self.lines)
-        return f"Replacement {replacement_name} sent {self.created_on} ({self.reason.label.lower()}): {items}"
+        why = f"exchange for return {self.exchange_for}" if self.exchange_for else self.reason.label.lower()
+        return f"Replacement {replacement_name} sent {self.created_on} ({why}): {items}"
 
 
 @dataclass(frozen=True, slots=True)

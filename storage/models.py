@@ -249,6 +249,10 @@ class ReturnCaseRow(Base):
     service_points: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
     booking: Mapped[str] = mapped_column(String(16), default="", server_default="")
     booking_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # exchanges (migration 0009): [{line_item_id, name, quantity, variant_id, title}], the new variant for each item
+    # exchanged; and the replacement request that ships it (at receipt, or earlier by a team lead's Ship now)
+    exchange: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default=text("'[]'"))
+    exchange_request_id: Mapped[int | None] = mapped_column(Integer)
 
     labels: Mapped[list[LabelRow]] = relationship(back_populates="return_case", order_by="LabelRow.id")
 

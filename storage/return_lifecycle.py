@@ -239,6 +239,7 @@ def refunded_since_receipt(db: Database, *, limit: int) -> list[str]:
             ReturnCaseRow.status == ReturnStatus.RECEIVED,
             RefundRequestRow.store == ReturnCaseRow.store,
             RefundRequestRow.status == "succeeded",
+            RefundRequestRow.kind == "refund",  # a replacement (an exchange) or a cancellation is no refund
             RefundRequestRow.updated_at >= ReturnCaseRow.received_at,
         )
         .distinct()

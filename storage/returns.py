@@ -121,6 +121,9 @@ class CaseView:
     service_points: list[dict[str, Any]] = field(default_factory=list)
     booking: str = ""  # "" | BOOKING_SENT | BOOKING_UNKNOWN
     booking_at: datetime | None = None
+    # exchanges (migration 0009): see ReturnCaseRow
+    exchange: list[dict[str, Any]] = field(default_factory=list)
+    exchange_request_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,7 @@ class NewCase:
     carrier: str = ""  # "" = the bot's default carrier
     service_point_id: str = ""
     service_points: list[dict[str, Any]] = field(default_factory=list)
+    exchange: list[dict[str, Any]] = field(default_factory=list)  # [{line_item_id, name, quantity, variant_id, title}]
 
 
 @dataclass(frozen=True)
@@ -468,4 +472,5 @@ def _view(row: ReturnCaseRow, label: LabelRow | None, s: Session | None = None) 
         receipt_note=row.receipt_note, snoozed_until=row.snoozed_until, slack_reminder_ts=row.slack_reminder_ts,
         finished_at=row.finished_at, carrier=row.carrier, service_point_id=row.service_point_id,
         service_points=list(row.service_points or []), booking=row.booking, booking_at=row.booking_at,
+        exchange=list(row.exchange or []), exchange_request_id=row.exchange_request_id,
     )  # fmt: skip

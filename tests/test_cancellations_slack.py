@@ -31,6 +31,7 @@ from domain.refunds import RefundLineChoice, RefundPlan
 from domain.store import Store
 from domain.vocabulary import Delivery, LabelStatus, ReturnStatus
 from integrations.carriers.local import LocalCarrier
+from integrations.carriers.shipit.standin import FakeShipit
 from integrations.labels import tracking
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
@@ -43,6 +44,7 @@ from storage import cancellations as stored
 from storage import returns as returns_stored
 from storage.db import Database
 from storage.serials import next_serial
+from tests.carrier_env import shipit_carrier
 from tests.shopify_env import shopify
 from tests.slack_harness import (
     AGENT,
@@ -187,7 +189,9 @@ def tick(slack: SlackHarness) -> ticks.TickReport:
     return report
 
 
-def unused_label(services: Services, order_id: str, name: str, *, tracking_number: str = "") -> str:
+def unused_label(
+    services: Services, order_id: str, name: str, *, tracking_number: str = "", carrier: str = "local"
+) -> str:
     """A return with a label that was never used, as the bot makes them; its RMA."""
     new = returns_stored.NewCase(
         store=services.store.kind, order_id=order_id, order_name=name, delivery=Delivery.DROP_OFF, pickup_date=None,
@@ -196,7 +200,7 @@ def unused_label(services: Services, order_id: str, name: str, *, tracking_numbe
     )  # fmt: skip
     rma, _ = returns_stored.open_case(services.db, new, {}, f"R{name.lstrip('#')}", NOW)
     number = tracking_number or tracking.make(next_serial(services.db, "tracking", NOW), service="RB", country="FI")
-    label = returns_stored.NewLabel(carrier="local", service="Return", tracking_number=number,
+    label = returns_stored.NewLabel(carrier=carrier, service="Return", tracking_number=number,
                                     tracking_url="https://track.example.com/" + number, pdf=b"%PDF-1.4")  # fmt: skip
     returns_stored.add_label(services.db, rma, label, NOW)
     return rma
@@ -255,10 +259,10 @@ def test_an_agent_cancels_a_paid_unfulfilled_order_and_a_lead_approves(
         assert message["To"] == "janis.berzins@example.com" and message["Subject"] == "Jūsu pasūtījums #1024 ir atcelts"
         assert "167.90 EUR" in message.get_content() and "e-mailed a cancellation notice" in said
 
-    tick(slack)  # the card is redrawn: a lead's approval runs in the refund machinery, which draws no cards
-    redrawn = slack.fake.message(CHANNEL, card["ts"])
+    redrawn = slack.fake.message(CHANNEL, card["ts"])  # redrawn as soon as the lead's approval has run
     assert redrawn is not None and "cancelled" in block_texts(redrawn)
     assert not any(e.get("action_id") == ActionId.CANCEL_OPEN for b in redrawn["blocks"] for e in b.get("elements", []))
+    tick(slack)
     tick(slack)
     assert len(mail[1].messages) == (0 if shop.fake is not None else 1)  # nothing is sent twice
 
@@ -394,6 +398,36 @@ def test_a_label_that_cannot_be_voided_stops_the_cancellation(slack: SlackHarnes
     assert order is not None and not order.cancelled and order.refunded.is_zero()
     if shop.fake is not None:
         assert not shop.fake.calls_named("OrderCancel")
+
+
+def test_a_label_its_carrier_cannot_cancel_expires_and_the_cancellation_goes_on(
+    slack: SlackHarness, shop: Shop
+) -> None:
+    # Shipit has no cancel: its unused label is recorded as expiring (as the Void button does) and Shipit is not
+    # asked, where the local carrier, the default, would refuse a tracking number it never made
+    services = slack.services
+    order_id = shop.order_id("#1024")
+    with FakeShipit(shop_zip=WAREHOUSE.zip, today=lambda: NOW.date()) as fake:
+        shipit = shipit_carrier(fake)
+        services.carriers = {"shipit": shipit}
+        try:
+            rma = unused_label(services, order_id, "#1024", tracking_number="JJFI00000000001", carrier="shipit")
+            made = returns_stored.get_case(services.db, rma)
+            assert made is not None and made.label is not None
+            card = card_for(slack, "#1024")
+            form = open_form(slack, card)
+            submit(slack, form, filled(form))
+            approve(slack)
+        finally:
+            shipit.close()
+        assert not fake.calls  # nothing to ask: Shipit cannot cancel labels
+    order = services.store.get_order(order_id)
+    assert order is not None and order.cancelled
+    case = returns_stored.get_case(services.db, rma, label_id=made.label.id)
+    assert case is not None and case.status is ReturnStatus.CANCELLED
+    assert case.label is not None and case.label.status is LabelStatus.VOIDED
+    assert "cannot cancel labels" in case.label.void_note
+    assert "Order #1024 cancelled" in thread_texts(slack, card)
 
 
 # -- Shopify's job -------------------------------------------------------------------------------------------------

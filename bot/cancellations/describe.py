@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk import WebClient
+
+from bot.cancellations import flow as cancel_flow
 from bot.common.blocks import escape
+from bot.common.context import BotContext
 from bot.refunds.kinds import Describer
+from commands import cancellations
 from commands.refunds import RefundRequestView
 from domain.cancellations import CancelRefund
+from domain.refunds import RefundStatus
 
 
 def _facts(request: RefundRequestView) -> list[str]:
@@ -40,4 +46,12 @@ def _done(request: RefundRequestView) -> str:
     return text
 
 
-DESCRIBER = Describer(noun="Cancellation", facts=_facts, done=_done, working="cancelling the order…")
+def _after(ctx: BotContext, client: WebClient, request: RefundRequestView) -> None:
+    """Once a lead's approval has cancelled the order, its card shows it at once (not only at the next tick)."""
+    if request.status is RefundStatus.SUCCEEDED and not request.result.get("running"):
+        cancel_flow.redraw_card(ctx, client, cancellations.get(ctx.services, int(request.details["cancellation_id"])))
+
+
+DESCRIBER = Describer(
+    noun="Cancellation", facts=_facts, done=_done, working="cancelling the order…", after=_after
+)

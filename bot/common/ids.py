@@ -48,6 +48,7 @@ class ActionId(enum.StrEnum):
     REPLACE_OPEN = "replace_open"
     REPLACE_QUANTITY = "replace_quantity"
     REPLACE_VARIANT = "replace_variant"  # an external_select: its options come from the store as the agent types
+    EXCHANGE_SHIP_NOW = "exchange_ship_now"  # a team lead ships a return's exchange before the return arrives
     REPLACE_FIELD = "replace_value"
 
 

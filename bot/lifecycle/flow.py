@@ -24,7 +24,7 @@ from bot.refunds.messages import pending_text
 from bot.refunds.requesting import TITLE as REFUND_TITLE
 from bot.returns.flow import update_status
 from bot.returns.views import who
-from commands import lookup, refunds, return_lifecycle, returns
+from commands import exchanges, lookup, refunds, return_lifecycle, returns
 from commands.errors import UserError
 from commands.refund_form import DEFAULT_REASON
 from commands.return_cases import Case
@@ -98,6 +98,9 @@ def announce_received(ctx: BotContext, client: WebClient, received: return_lifec
     case = received.case
     text, blocks = received_message(received)
     in_thread(client, case, text, blocks)
+    exchange = exchanges.made_on_receipt(ctx.services, returns.get_case(ctx.services.db, case.rma))
+    if exchange is not None:  # made by this receipt's follow-up: said as any replacement (with Retry if refused)
+        refund_flow.report(ctx, client, exchange)
     refresh_status(ctx, client, case)
     settle_reminder(client, case, f"📦 Received by {who(case.received_by)}")
 

@@ -14,10 +14,12 @@ from bot.common.blocks import Block
 from bot.common.context import BotContext
 from bot.common.ids import BlockId
 from bot.common.replies import cannot_post_reason
+from bot.refunds.kinds import describer_of
 from bot.refunds.messages import approval_message, not_posted_message, refund_facts, thread_message
 from commands import lookup, refund_decisions
 from commands.errors import UserError
 from commands.refunds import RefundRequestView
+from domain.refunds import RequestKind
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +65,8 @@ def report(ctx: BotContext, client: WebClient, request: RefundRequestView, click
     """The request's new state, wherever it is shown."""
     update_approval(ctx, client, request, clicked)
     reply_in_thread(ctx, client, request)
+    if request.kind is not RequestKind.REFUND and (after := describer_of(request.kind).after) is not None:
+        after(ctx, client, request)
 
 
 def facts_for(ctx: BotContext, client: WebClient, request: RefundRequestView, message: Block | None = None) -> Block:

@@ -11,6 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from slack_sdk import WebClient
+
+from bot.common.context import BotContext
 from commands.refunds import RefundRequestView
 from domain.refunds import RequestKind
 
@@ -23,6 +26,8 @@ class Describer:
     facts: Callable[[RefundRequestView], list[str]]  # what is asked for, lines of the approval message (items ...)
     done: Callable[[RefundRequestView], str]  # what was made, once it succeeded ("Replacement #1030 created: …")
     working: str = "working on it…"  # while it is carried out ("creating the replacement order…")
+    # what else the kind shows once its request has moved on (a cancelled order's card redrawn at once)
+    after: Callable[[BotContext, WebClient, RefundRequestView], None] | None = None
 
 
 _DESCRIBERS: dict[RequestKind, Describer] = {}

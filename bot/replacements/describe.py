@@ -35,8 +35,10 @@ def facts(request: RefundRequestView) -> list[str]:
 
 def done(request: RefundRequestView) -> str:
     name = escape(str(request.result.get("name") or request.store_refund_id))
+    rma = str(request.details.get("exchange_for") or "")
+    exchange = f" (exchange for {escape(rma)})" if rma else ""
     return (
-        f"Replacement {name} created for {escape(request.order_name)}: {items_text(request)} — total 0.00, "
+        f"Replacement {name} created for {escape(request.order_name)}{exchange}: {items_text(request)} — total 0.00, "
         f"tagged `replacement`; {escape(request.order_name)} carries a note of it."
     )
 

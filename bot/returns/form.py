@@ -52,11 +52,18 @@ def read_form(values: Values, meta: ReturnFormMeta, today: date) -> tuple[return
     each item may come back is checked against the order, read again, on the worker."""
     quantities: dict[str, int] = {}
     reasons: dict[str, str] = {}
+    exchanges: dict[str, str] = {}  # line item id -> the variant sent in exchange
+    titles: dict[str, str] = {}
     for index, item_id in enumerate(meta.item_ids):
         chosen = values.get(item_block_id(index, "qty"), {}).get(ActionId.RETURN_ITEM_QUANTITY, {})
         quantities[item_id] = returns.parse_quantity(typed_quantity(chosen) or "0")
         reason = values.get(item_block_id(index, "reason"), {}).get(ActionId.RETURN_ITEM_REASON, {})
         reasons[item_id] = (reason.get("selected_option") or {}).get("value", returns.DEFAULT_REASON)
+        exchange = values.get(item_block_id(index, "exchange"), {}).get(ActionId.REPLACE_VARIANT, {})
+        exchanged: dict[str, Any] = exchange.get("selected_option") or {}
+        if str(exchanged.get("value") or "").strip():
+            exchanges[item_id] = str(exchanged["value"]).strip()
+            titles[item_id] = str((exchanged.get("text") or {}).get("text") or "")
     text = {block: (_value(values, block).get("value") or "").strip() for block in _ADDRESS_BLOCKS}
     delivery = (_value(values, BlockId.R_DELIVERY).get("selected_option") or {}).get("value", Delivery.DROP_OFF)
     picked = _value(values, BlockId.R_PICKUP_DATE).get("selected_date")
@@ -72,6 +79,7 @@ def read_form(values: Values, meta: ReturnFormMeta, today: date) -> tuple[return
         email_customer=bool(_value(values, BlockId.R_EMAIL).get("selected_options")),
         pickup_date=_date(picked), pickup_phone=(_value(values, BlockId.R_PICKUP_PHONE).get("value") or "").strip(),
         carrier=carrier, service_point_id=point if carrier == meta.points_carrier else "",
+        exchanges=exchanges, exchange_titles=titles,
     )  # fmt: skip
     errors: dict[str, str] = {}
     for index, item_id in enumerate(meta.item_ids):

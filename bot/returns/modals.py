@@ -75,6 +75,8 @@ def return_modal(
                 },
             }
         )
+        blocks.append(exchange_input(index, form.exchanges.get(item.line_item_id, ""),
+                                     form.exchange_titles.get(item.line_item_id, "")))  # fmt: skip
     sender = form.sender
     blocks += [
         {"type": "divider"},
@@ -136,6 +138,21 @@ def return_modal(
         "private_metadata": meta.to_json(),
         "blocks": blocks,
     }
+
+
+def exchange_input(index: int, variant_id: str, title: str) -> Block:
+    """Exchange instead of a refund: the new variant (the replacements' picker, fed by the store as the agent types;
+    the same item may be chosen again). Shipped when the return is received, or earlier by a team lead."""
+    element: Block = {
+        "type": "external_select", "action_id": ActionId.REPLACE_VARIANT, "min_query_length": 0,
+        "placeholder": plain("Type a product name or SKU", 150),
+    }  # fmt: skip
+    if variant_id:
+        element["initial_option"] = option(variant_id, title or variant_id)
+    return {
+        "type": "input", "block_id": item_block_id(index, "exchange"), "optional": True,
+        "label": plain("Exchange for (optional: leave empty to refund)", 2000), "element": element,
+    }  # fmt: skip
 
 
 def email_modal(case: Case, meta: EmailFormMeta) -> Block:

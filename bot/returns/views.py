@@ -14,6 +14,7 @@ from bot.common.blocks import Block, context, date, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId
 from bot.returns.modals import DELIVERY_LABELS
 from commands.carriers import points_from
+from commands.exchanges import can_ship_now
 from commands.return_lifecycle import case_state_text
 from commands.returns import Case, SentEmail
 from domain.vocabulary import Delivery, LabelStatus, ReturnStatus
@@ -73,6 +74,8 @@ def label_message(case: Case, now: datetime, *, carrier: str = "", can_void: boo
         buttons.append(_button(ActionId.RETURN_EMAIL_OTHER, "E-mail label to…", case.rma))
         if label.status == LabelStatus.CREATED:
             buttons.append(_void_button(case.rma, carrier, can_void))
+        if can_ship_now(case):  # a team lead's advance exchange (the handler checks who pressed it)
+            buttons.append(_ship_now_button(case.rma))
         blocks.append({"type": "actions", "block_id": BlockId.RETURN_ACTIONS, "elements": buttons})
     summary = f"Return {case.rma} for {escape(case.order_name)}: {escape(case_state_text(case, now))}"
     return summary + (" (label voided)" if voided else ""), blocks
@@ -148,6 +151,15 @@ def returns_list(cases: list[Case], title: str, today: day) -> tuple[str, list[B
     return f"{len(cases)} {escape(title)}", blocks
 
 
+def _ship_now_button(rma: str) -> Block:
+    return _button(ActionId.EXCHANGE_SHIP_NOW, "Ship exchange now", rma) | {
+        "confirm": {"title": plain("Ship the exchange now?", 100),
+                    "text": plain(f"The new items go out before return {rma} arrives (team leads only). Its receipt "
+                                  "will not send them again.", 300),
+                    "confirm": plain("Ship now", 30), "deny": plain("Wait for the return", 30)},
+    }  # fmt: skip
+
+
 def _void_button(rma: str, carrier: str, can_void: bool) -> Block:
     if can_void:
         return _button(ActionId.RETURN_VOID, "Void label", rma) | {
@@ -182,7 +194,21 @@ def _facts(case: Case) -> str:
     delivery = DELIVERY_LABELS.get(case.delivery, case.delivery)
     if case.pickup_date:
         delivery += f" on {case.pickup_date:%Y-%m-%d}"
-    return f"*Items:* {items}\n*Delivery:* {delivery}"
+    return f"*Items:* {items}\n*Delivery:* {delivery}" + _exchange(case)
+
+
+def _exchange(case: Case) -> str:
+    """What is sent in exchange, and when: at receipt, or already (Ship now, or the receipt)."""
+    if not case.exchange:
+        return ""
+    # the picker's words are "title · SKU · price · stock": the title says which
+    titles = [str(e["title"] or e["variant_id"]).split(" · ")[0] for e in case.exchange]
+    lines = ", ".join(
+        f"{int(e['quantity'])} × {escape(str(e['name']))} → {escape(title)}"
+        for e, title in zip(case.exchange, titles, strict=True)
+    )
+    when = "sent as a replacement order" if case.exchange_request_id is not None else "ships when it is received"
+    return f"\n*Exchange:* {lines} ({when})"
 
 
 def _tracking(number: str, url: str) -> str:
