@@ -128,8 +128,9 @@ def test_manifest_declares_exactly_the_commands_the_app_handles(db) -> None:
 
 
 def test_shell_fills_the_return_form_and_saves_the_label(tmp_path: Path) -> None:
-    # /order, pick "Create return shipment", Enter on every field but the weight (1.5 kg)
-    answers = ["/order #1002", "1", *[""] * 9, "1.5", *[""] * 5]
+    # /order, pick "Create return shipment", Enter on every field (two items: quantity, reason, exchange) but the
+    # weight (1.5 kg)
+    answers = ["/order #1002", "1", *[""] * 11, "1.5", *[""] * 5]
     proc = returnbot("shell", cwd=tmp_path, stdin="\n".join(answers) + "\n")
     assert proc.returncode == 0, proc.stderr
     assert "Parcel weight, kg [1]: 1.5" in proc.stdout

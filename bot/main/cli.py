@@ -125,12 +125,28 @@ def _parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser(
         "report",
-        help="reports: `report sales --from 2026-11-01 --to 2026-11-30 [--csv FILE]`",
-        description="Reports on the store's orders; `returnbot report sales --help` for the sales report.",
-        add_help=False,  # `report sales --help` reaches the report's own parser (bot/main/report_cli.py)
+        help="reports: `report sales|cancellations --from 2026-11-01 --to 2026-11-30 [--csv FILE]`",
+        description="Reports on the store's orders, for the days --from to --to (both included, in TIMEZONE).",
     )
-    report.add_argument("report_args", nargs=argparse.REMAINDER)
-    report.set_defaults(handler=_report)
+    reports = report.add_subparsers(dest="report", required=True)
+    sales = reports.add_parser(
+        "sales",
+        help="orders, gross sales, refunds and net; replacements apart; returns by reason",
+        description="Orders, gross sales, refunds and net for the days --from to --to (both included, in "
+        "TIMEZONE), per currency. Replacements (tag `replacement`) are left out of the sales and counted apart, "
+        "with their list value by reason; returns are counted by reason.",
+    )
+    cancellations = reports.add_parser(
+        "cancellations",
+        help="why orders were cancelled: reasons, orders and refunded amounts",
+        description="The orders the bot cancelled on the days --from to --to (both included, in TIMEZONE), by "
+        "reason: how many, and what was refunded with them, per currency.",
+    )
+    for each in (sales, cancellations):
+        each.add_argument("--from", dest="start", required=True, help="the first day, YYYY-MM-DD")
+        each.add_argument("--to", dest="end", required=True, help="the last day, YYYY-MM-DD (included)")
+        each.add_argument("--csv", type=Path, help="also write the figures to this CSV file")
+        each.set_defaults(handler=_report)
 
     db = sub.add_parser(
         "db", help="database maintenance", description="Database maintenance: `db upgrade` applies migrations."
@@ -250,7 +266,7 @@ def _progress_printer(total_bytes: int) -> Callable[[int, int | None], None]:
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from bot.main.report_cli import run_report
 
-    return run_report(args.report_args, settings)
+    return run_report(args.report, args.start, args.end, args.csv, settings)
 
 
 def _audit(args: argparse.Namespace, settings: Settings) -> int:

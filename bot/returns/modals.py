@@ -151,7 +151,8 @@ def exchange_input(index: int, variant_id: str, title: str) -> Block:
         element["initial_option"] = option(variant_id, title or variant_id)
     return {
         "type": "input", "block_id": item_block_id(index, "exchange"), "optional": True,
-        "label": plain("Exchange for (optional: leave empty to refund)", 2000), "element": element,
+        "label": plain("Exchange for", 2000), "element": element,
+        "hint": plain("Empty: refund as usual. The new item ships when the return is received.", 2000),
     }  # fmt: skip
 
 
