@@ -102,8 +102,7 @@ def save(ctx: BotContext, client: WebClient, view_id: str, meta: CancelFormMeta,
         executed = refund_decisions.execute(services, request.id, actor=user)
         request = executed.request
         if executed.ran:
-            approvals.report(ctx, client, request)
-            redraw_card(ctx, client, requested.cancellation)  # its ids: the card is drawn from the order as it is now
+            approvals.report(ctx, client, request)  # the card too: the kind's `after` (describe.py)
         _say(client, view_id, submitted_text(request))
         return
     if requested.created and request.status is RefundStatus.PENDING_APPROVAL:

@@ -15,11 +15,18 @@ from bot.common.context import BotContext
 from bot.common.ids import BlockId
 from bot.common.replies import cannot_post_reason
 from bot.refunds.kinds import describer_of
-from bot.refunds.messages import approval_message, not_posted_message, refund_facts, thread_message
+from bot.refunds.messages import (
+    approval_message,
+    not_posted_message,
+    pending_text,
+    refund_facts,
+    submitted_text,
+    thread_message,
+)
 from commands import lookup, refund_decisions
 from commands.errors import UserError
-from commands.refunds import RefundRequestView
-from domain.refunds import RequestKind
+from commands.refunds import RefundRequestView, Requested, get_request
+from domain.refunds import RefundStatus, RequestKind
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +45,21 @@ def ask_leads(ctx: BotContext, client: WebClient, request: RefundRequestView, cu
     else:
         text, blocks = not_posted_message(request, problem)
         _post_in_thread(client, request, text, blocks)
+
+
+def proceed(ctx: BotContext, client: WebClient, requested: Requested, user: str) -> str:
+    """A request a form has just made, of any kind: carried out at once within the auto-approve limit, else put
+    before the team leads. Returns what the form's modal says of it."""
+    request = requested.request
+    if requested.blocked:
+        return pending_text(request)
+    if requested.created and request.status is RefundStatus.APPROVED:  # within the limit: no team lead needed
+        executed = refund_decisions.execute(ctx.services, request.id, actor=user)
+        if executed.ran:
+            report(ctx, client, executed.request)
+    elif requested.created:
+        ask_leads(ctx, client, request, requested.customer)
+    return submitted_text(get_request(ctx.services, request.id))
 
 
 def post_for_approval(ctx: BotContext, client: WebClient, request: RefundRequestView, customer: str) -> str | None:

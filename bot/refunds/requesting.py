@@ -17,11 +17,11 @@ from bot.orders.handlers import post_order_card
 from bot.refunds import flow
 from bot.refunds.form import RefundFormMeta, read_form
 from bot.refunds.form_view import refund_modal
-from bot.refunds.messages import NOT_POSTED_HERE, pending_text, submitted_text
-from commands import lookup, refund_decisions, refunds
+from bot.refunds.messages import NOT_POSTED_HERE, pending_text
+from commands import lookup, refunds
 from commands.errors import UserError
 from commands.refund_form import RefundCommand, RefundForm
-from commands.refunds import RefundOptions, RefundStatus
+from commands.refunds import RefundOptions
 
 log = logging.getLogger(__name__)
 
@@ -109,17 +109,7 @@ def save_request(
     except UserError as exc:
         _say(client, view_id, f"⚠️ {escape(exc.message)}")
         return
-    request = requested.request
-    if requested.blocked:
-        _say(client, view_id, pending_text(request))
-        return
-    if requested.created and request.status is RefundStatus.APPROVED:  # within the limit: no team lead needed
-        executed = refund_decisions.execute(services, request.id, actor=user)
-        if executed.ran:
-            flow.report(ctx, client, executed.request)
-    elif requested.created:
-        flow.ask_leads(ctx, client, request, requested.customer)
-    _say(client, view_id, submitted_text(refunds.get_request(services, request.id)))
+    _say(client, view_id, flow.proceed(ctx, client, requested, user))
 
 
 def _say(client: WebClient, view_id: str, text: str) -> None:

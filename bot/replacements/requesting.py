@@ -12,12 +12,11 @@ from bot.common.context import BotContext
 from bot.common.modals import message_modal, open_loading
 from bot.orders.handlers import post_order_card
 from bot.refunds import flow
-from bot.refunds.messages import NOT_POSTED_HERE, pending_text, submitted_text
+from bot.refunds.messages import NOT_POSTED_HERE, pending_text
 from bot.replacements.form import ReplaceFormMeta
 from bot.replacements.form_view import TITLE, replacement_modal
-from commands import lookup, refund_decisions, refunds, replacements
+from commands import lookup, replacements
 from commands.errors import UserError
-from commands.refunds import RefundStatus
 from commands.replacement_form import ReplacementForm
 from commands.replacements import ReplacementOptions
 
@@ -78,17 +77,7 @@ def save_request(
     except UserError as exc:
         _say(client, view_id, f"⚠️ {escape(exc.message)}")
         return
-    request = requested.request
-    if requested.blocked:
-        _say(client, view_id, pending_text(request))
-        return
-    if requested.created and request.status is RefundStatus.APPROVED:  # within the limit: no team lead needed
-        executed = refund_decisions.execute(services, request.id, actor=user)
-        if executed.ran:
-            flow.report(ctx, client, executed.request)
-    elif requested.created:
-        flow.ask_leads(ctx, client, request, requested.customer)
-    _say(client, view_id, submitted_text(refunds.get_request(services, request.id)))
+    _say(client, view_id, flow.proceed(ctx, client, requested, user))
 
 
 def _say(client: WebClient, view_id: str, text: str) -> None:
