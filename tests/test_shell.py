@@ -53,8 +53,8 @@ def test_an_unknown_command_gets_one_line_and_no_bolt_advice(
 
 
 def test_the_return_form_takes_a_quantity_and_clears_a_field(services: Services, db: Database) -> None:
-    # #1016: 3 × socks, 1 × mittens. Quantity 1 of the socks; keep the rest; clear the phone; no e-mail.
-    answers = ["1", *[""] * 11, "-", "-"]
+    # #1016: 3 × socks, 1 × mittens. Quantity 1 of the socks; keep the rest (no exchange); clear the phone; no e-mail.
+    answers = ["1", *[""] * 13, "-", "-"]
     out = shell(services, "/return #1016", *answers)
     assert "0) [ ] 0 of 3" in out and "1) [ ] 1 of 3" in out and "3) [x] 3 of 3" in out
     assert "has its label" in out

@@ -187,7 +187,7 @@ def test_tick_at_a_given_time_posts_to_slack_and_prints_what_it_did(tmp_path: Pa
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.strip() == (
             f"tick at {(T0 + timedelta(days=14, hours=1)).isoformat(timespec='seconds')}: reminders 1, escalations 0, "
-            "expired 0, digests 1, received 0, recovered 0, errors 0"
+            "expired 0, digests 1, received 0, recovered 0, cancelled 0, errors 0"
         )
         thread = slack.thread("C_ORDERS", str(card))
         assert any(rma in m.get("text", "") for m in thread[2:])  # the reminder, in the return's thread
