@@ -31,6 +31,7 @@ from storage import carrier_scans
 from storage import refunds as states
 from storage.db import Database
 from tests.lifecycle_env import make_services
+from tests.made_orders import orders_tagged
 from tests.shopify_env import shopify
 from tests.slack_harness import AGENT, CHANNEL, LEAD, LEAD2, SIGNING_SECRET, SlackHarness, block_texts
 from tests.smtp_sink import Sink, smtp_sink
@@ -114,13 +115,7 @@ def order_of(bot: Bot, name: str) -> Order:
 
 def exchange_orders(bot: Bot, rma: str) -> list[Order]:
     """Orders tagged as this return's exchange."""
-    made = []
-    for number in range(1001, 1040):
-        found = bot.services.store.find_orders(OrderQuery(SearchKind.NUMBER, str(number)), 1)
-        order = bot.services.store.get_order(found[0].ref.id) if found else None
-        if order is not None and f"exchange-for-{rma.lower()}" in order.tags:
-            made.append(order)
-    return made
+    return orders_tagged(bot.services.store, f"exchange-for-{rma.lower()}")
 
 
 def replacement_requests(bot: Bot) -> list[states.RefundRequestView]:

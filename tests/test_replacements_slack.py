@@ -34,6 +34,7 @@ from integrations.local_store.store import LocalStore
 from storage import audit
 from storage import refunds as states
 from storage.db import Database
+from tests.made_orders import orders_tagged
 from tests.shopify_env import shopify
 from tests.slack_harness import (
     AGENT,
@@ -144,14 +145,7 @@ def replacement_requests(slack: SlackHarness) -> list[states.RefundRequestView]:
 
 
 def tagged(slack: SlackHarness, tag: str) -> list[str]:
-    store = slack.services.store
-    names = []
-    for number in range(1001, 1040):
-        found = store.find_orders(OrderQuery(SearchKind.NUMBER, str(number)), 1)
-        order = store.get_order(found[0].ref.id) if found else None
-        if order is not None and tag in order.tags:
-            names.append(order.name)
-    return names
+    return [order.name for order in orders_tagged(slack.services.store, tag)]
 
 
 # -- the happy paths ---------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from integrations.shopify.standin.server import FakeShopify
 from storage import audit
 from storage import refunds as requests
 from storage.db import Database
+from tests.made_orders import orders_tagged
 from tests.shopify_env import shopify
 from tests.test_shopify_refunds import impatient
 
@@ -47,14 +48,7 @@ class Shop:
         return found
 
     def orders_tagged(self, tag: str) -> list[str]:
-        names = []
-        for number in range(1001, 1040):
-            found = self.store.find_orders(OrderQuery(SearchKind.NUMBER, str(number)), 1)
-            if found:
-                order = self.store.get_order(found[0].ref.id)
-                if order is not None and tag in order.tags:
-                    names.append(order.name)
-        return names
+        return [order.name for order in orders_tagged(self.store, tag)]
 
 
 @pytest.fixture(params=["local", "shopify"])
