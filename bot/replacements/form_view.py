@@ -99,7 +99,8 @@ def _line_inputs(index: int, line: LineItem, chosen: int) -> list[Block]:
         "type": "input",
         "block_id": replace_line_block_id(index, "variant"),
         "optional": True,
-        "label": plain("Instead send (optional: leave empty for the same item)", 2000),
+        "label": plain("Instead send", 2000),
+        "hint": plain("Empty: the same item again.", 2000),
         "element": {
             "type": "external_select",
             "action_id": ActionId.REPLACE_VARIANT,
