@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from integrations.http_answers import json_body, retry_after
 from integrations.shopify.documents import Document
 from integrations.shopify.errors import (
     ShopifyAuthError,
@@ -164,7 +165,7 @@ class ShopifyClient:
     def _read(self, doc: Document, response: httpx.Response) -> dict[str, Any]:
         status = response.status_code
         if status in (429, 503):
-            wait = _retry_after(response)
+            wait = retry_after(response)
             busy = "rate-limiting the bot" if status == 429 else "temporarily unavailable"
             raise _Retry(wait, ShopifyUnavailable(f"Shopify is {busy}. Try again in a moment."))
         if status == 401:
@@ -175,7 +176,7 @@ class ShopifyClient:
             raise ShopifyAuthError(
                 "Shopify has no Admin API at this address (HTTP 404): check SHOPIFY_SHOP and SHOPIFY_API_VERSION."
             )
-        payload = _json(response)
+        payload = json_body(response, unlabelled_is_json=True)
         if status >= 500 or payload is None:
             kind = "an error page" if payload is None else f"an error (HTTP {status})"
             raise _Retry(
@@ -207,20 +208,6 @@ def _code(error: object) -> str:
     return str(((error or {}).get("extensions") or {}).get("code", "")) if isinstance(error, dict) else ""
 
 
-def _json(response: httpx.Response) -> Any:
-    if "json" not in response.headers.get("content-type", "json"):
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers["Retry-After"]))
-    except (KeyError, ValueError):
-        return None
 
 
 def _shop_unavailable(status: int) -> str:

@@ -22,6 +22,7 @@ import httpx
 
 from domain.carrier import CarrierError
 from integrations.carriers.postnord import answers
+from integrations.http_answers import json_body, retry_after
 
 log = logging.getLogger(__name__)
 
@@ -120,13 +121,13 @@ class PostNordHttp:
 
     def _read_answer(self, response: httpx.Response, booking: bool) -> Any:
         status = response.status_code
-        body = _json(response)
+        body = json_body(response)
         if status in (401, 403):
             raise KeyRefused(status)
         if status == 429:
-            raise _Busy(status, _retry_after(response), "PostNord is rate-limiting the bot. Try again in a moment.")
+            raise _Busy(status, retry_after(response), "PostNord is rate-limiting the bot. Try again in a moment.")
         if status == 503:
-            raise _Busy(status, _retry_after(response), "PostNord is temporarily unavailable. Try again in a moment.")
+            raise _Busy(status, retry_after(response), "PostNord is temporarily unavailable. Try again in a moment.")
         if status >= 500:
             raise _unanswered(f"PostNord answered with an error (HTTP {status}).", booking)
         if status == 404:
@@ -172,19 +173,3 @@ def _unanswered(what: str, booking: bool) -> CarrierError:
         retryable=True,
         maybe_booked=True,
     )
-
-
-def _json(response: httpx.Response) -> Any:
-    if "json" not in response.headers.get("content-type", ""):
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    try:
-        return max(0.0, float(response.headers["Retry-After"]))
-    except (KeyError, ValueError):
-        return None
