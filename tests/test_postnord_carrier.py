@@ -4,6 +4,7 @@ refuses and how the agent hears it, every failure of the line, tracking, service
 from __future__ import annotations
 
 import logging
+import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -209,12 +210,13 @@ def test_a_booking_left_unanswered_may_exist_and_is_found_by_its_rma(fake: FakeP
     assert unanswered.value.retryable and unanswered.value.maybe_booked
     assert "may have been booked" in unanswered.value.message
 
-    found = carrier.find_shipment("RMA-1001-1")
+    patient = carrier_for(fake)  # the short time-out was for the fault: the look-ups must get their answers
+    found = patient.find_shipment("RMA-1001-1")
     booking = fake.booking_for("RMA-1001-1")
     assert found is not None and booking is not None
     assert found.tracking_number == booking.item_id and found.pdf == booking.pdf
     assert found.service == "PostNord Return Drop Off" and found.reference == booking.shipment_id
-    assert carrier.find_shipment("RMA-1001-2") is None
+    assert patient.find_shipment("RMA-1001-2") is None
     assert len(fake.bookings) == 1
 
 
@@ -224,14 +226,15 @@ def test_a_time_out_before_booking_leaves_nothing_to_find(fake: FakePostNord) ->
     with pytest.raises(CarrierError) as unanswered:
         carrier.create_return_shipment(a_return())
     assert unanswered.value.maybe_booked  # the bot cannot know: it looks
-    assert carrier.find_shipment("RMA-1001-1") is None
+    assert carrier_for(fake).find_shipment("RMA-1001-1") is None
 
 
-def test_an_unreachable_postnord_booked_nothing() -> None:
-    with FakePostNord() as gone:
-        carrier = carrier_for(gone)
-    with pytest.raises(CarrierError) as unreachable:
-        carrier.create_return_shipment(a_return())
+def test_an_unreachable_postnord_booked_nothing(fake: FakePostNord) -> None:
+    with socket.socket() as s:  # bound, never listening: no other test's server can take the port meanwhile
+        s.bind(("127.0.0.1", 0))
+        carrier = carrier_for(fake, api_url=f"http://127.0.0.1:{s.getsockname()[1]}")
+        with pytest.raises(CarrierError) as unreachable:
+            carrier.create_return_shipment(a_return())
     assert unreachable.value.retryable and not unreachable.value.maybe_booked
     assert "could not be reached" in unreachable.value.message
 
@@ -316,23 +319,25 @@ def test_the_doctor_check_names_what_to_fix(fake: FakePostNord) -> None:
     missing = carrier_for(fake, api_key="", customer_number="").check()
     assert [p.split(" ")[0] for p in missing] == ["POSTNORD_API_KEY", "POSTNORD_CUSTOMER_NUMBER"]
     assert carrier_for(fake, issuer_code="Z99").check()[0].startswith("POSTNORD_ISSUER_CODE=Z99")
-    with FakePostNord() as gone:
-        unreachable = carrier_for(gone)
     assert carrier_for(fake).check() == []
-    assert unreachable.check()[0].startswith("POSTNORD_API_URL:")
+    with socket.socket() as s:  # bound, never listening
+        s.bind(("127.0.0.1", 0))
+        unreachable = carrier_for(fake, api_url=f"http://127.0.0.1:{s.getsockname()[1]}")
+        assert unreachable.check()[0].startswith("POSTNORD_API_URL:")
 
 
 def test_the_api_key_is_never_in_a_message_or_a_log(fake: FakePostNord, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    carrier = carrier_for(fake, timeout=0.5)
-    said: list[str] = [repr(carrier)]
+    carrier = carrier_for(fake)
+    impatient = carrier_for(fake, timeout=0.5)  # only for the time-out itself
+    said: list[str] = [repr(carrier), repr(impatient)]
     label = carrier.create_return_shipment(a_return())
     carrier.tracking_status(label.tracking_number)
     carrier.service_points(CUSTOMER)
     for kind in ("401", "429", "500", "502_html", "503", "timeout", "drop"):
         fake.fail_next(kind)
         with pytest.raises(CarrierError) as failed:
-            carrier.create_return_shipment(a_return(rma=f"RMA-{kind}"))
+            (impatient if kind == "timeout" else carrier).create_return_shipment(a_return(rma=f"RMA-{kind}"))
         said.append(failed.value.message)
     with pytest.raises(CarrierError) as refused:
         carrier.create_return_shipment(a_return(sender=replace(CUSTOMER, zip="1")))

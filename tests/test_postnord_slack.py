@@ -114,6 +114,7 @@ def test_a_booking_whose_answer_was_lost_is_found_not_booked_again(
         e["action_id"] for b in status["blocks"] if b["type"] == "actions" for e in b["elements"]
         if e["action_id"] in (ActionId.RETURN_RETRY, getattr(ActionId, "RETURN_CHECK_BOOKING", ""))
     )  # fmt: skip
+    slack.services.carrier = postnord_carrier(postnord)  # the short time-out was for the fault alone
     slack.click(status, pressed)
 
     (booking,) = postnord.bookings.values()  # booked once, found by its RMA

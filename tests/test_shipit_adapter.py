@@ -78,19 +78,20 @@ def test_failures_are_said_in_words_and_say_whether_a_booking_may_exist(
 ) -> None:
     fake.fail_next(fault)
     with pytest.raises(CarrierError) as failed:
-        shipit_carrier(fake, timeout=0.5).create_return_shipment(request())
+        # a short time-out only where the fault is one: every other answer must arrive to be judged
+        shipit_carrier(fake, timeout=0.5 if fault == "book_then_timeout" else 5.0).create_return_shipment(request())
     assert failed.value.message.startswith(words)
     assert (failed.value.retryable, failed.value.maybe_booked) == (retryable, maybe_booked)
     assert fake.api_key not in failed.value.message
 
 
 def test_nothing_listening_is_no_booking() -> None:
-    with socket.socket() as s:
+    with socket.socket() as s:  # bound, never listening: no other test's server can take the port meanwhile
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    carrier = ShipitCarrier(api_key="k", api_url=f"http://127.0.0.1:{port}/v1", service_id="posti.2108")
-    with pytest.raises(CarrierError) as failed:
-        carrier.create_return_shipment(request())
+        carrier = ShipitCarrier(api_key="k", api_url=f"http://127.0.0.1:{port}/v1", service_id="posti.2108")
+        with pytest.raises(CarrierError) as failed:
+            carrier.create_return_shipment(request())
     assert failed.value.retryable and not failed.value.maybe_booked
     assert failed.value.message == "Shipit could not be reached (no connection). Try again in a moment."
 
