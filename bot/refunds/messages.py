@@ -45,21 +45,23 @@ def refusal_text(refusal: Refusal, request: RefundRequestView) -> str:
 def decided_already(request: RefundRequestView) -> str:
     """What the loser of a race (or a late click) is told."""
     by = f" by <@{request.decided_by}>" if request.decided_by and request.decided_by != AUTO else ""
-    if request.kind is not RequestKind.REFUND:
-        return _other_decided(request, by)
+    if request.kind is RequestKind.REFUND:
+        noun, done, doing, failed = "Refund", "refunded", "being refunded", "its refund failed"
+    else:
+        noun, done, doing, failed = describer_of(request.kind).noun, "carried out", "being carried out", "it failed"
     match request.status:
         case RefundStatus.REJECTED:
-            return f"Refund request #{request.id} was already rejected{by}."
+            return f"{noun} request #{request.id} was already rejected{by}."
         case RefundStatus.SUCCEEDED:
-            return f"Refund request #{request.id} was already approved{by} and refunded."
+            return f"{noun} request #{request.id} was already approved{by} and {done}."
         case RefundStatus.EXECUTING:
-            return f"Refund request #{request.id} is being refunded right now (approved{by})."
+            return f"{noun} request #{request.id} is {doing} right now (approved{by})."
         case RefundStatus.FAILED:
-            return f"Refund request #{request.id} was approved{by}; its refund failed and can be retried."
+            return f"{noun} request #{request.id} was approved{by}; {failed} and can be retried."
         case RefundStatus.PENDING_APPROVAL:
-            return f"Refund request #{request.id} is still waiting for a team lead."
+            return f"{noun} request #{request.id} is still waiting for a team lead."
         case _:
-            return f"Refund request #{request.id} was already approved{by}."
+            return f"{noun} request #{request.id} was already approved{by}."
 
 
 def submitted_text(request: RefundRequestView) -> str:
@@ -328,23 +330,6 @@ def _other_refusal(refusal: Refusal, request: RefundRequestView) -> str:
             return f"Only the agent who asked for this {noun}, or a team lead, can retry it."
         case _:
             return decided_already(request)
-
-
-def _other_decided(request: RefundRequestView, by: str) -> str:
-    noun = describer_of(request.kind).noun
-    match request.status:
-        case RefundStatus.REJECTED:
-            return f"{noun} request #{request.id} was already rejected{by}."
-        case RefundStatus.SUCCEEDED:
-            return f"{noun} request #{request.id} was already approved{by} and carried out."
-        case RefundStatus.EXECUTING:
-            return f"{noun} request #{request.id} is being carried out right now (approved{by})."
-        case RefundStatus.FAILED:
-            return f"{noun} request #{request.id} was approved{by}; it failed and can be retried."
-        case RefundStatus.PENDING_APPROVAL:
-            return f"{noun} request #{request.id} is still waiting for a team lead."
-        case _:
-            return f"{noun} request #{request.id} was already approved{by}."
 
 
 def _other_submitted(request: RefundRequestView) -> str:
