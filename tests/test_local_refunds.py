@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -343,16 +342,25 @@ def test_a_key_recorded_between_the_check_and_the_insert_returns_that_refund(
 
 @pytest.fixture
 def stores(db_url: str, store: LocalStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[LocalStore]]:
-    """Two stores with engines of their own: as two bot instances would refund. Each one dawdles between
-    checking the order and writing the refund, so that without the order lock both would check first."""
+    """Two stores with engines of their own: as two bot instances would refund. Each one, having checked the
+    order, waits for the other to have checked it too before it writes: without the order lock both always
+    check first, so the race a missing lock allows happens every time. With the lock the other cannot arrive
+    until this one has committed: the wait runs out (its time-out is the expected outcome, not a head start)."""
     real = refunds_module._problems
+    arrivals = threading.Condition()
+    arrived = 0
 
-    def slow_problems(order: OrderRow, plan: RefundPlan) -> list[str]:
+    def problems_then_wait_for_the_other(order: OrderRow, plan: RefundPlan) -> list[str]:
+        nonlocal arrived
         problems = real(order, plan)
-        time.sleep(0.2)
+        with arrivals:
+            arrived += 1
+            pair_complete = arrived + arrived % 2  # the refunds race in pairs
+            arrivals.notify_all()
+            arrivals.wait_for(lambda: arrived >= pair_complete, timeout=0.2)
         return problems
 
-    monkeypatch.setattr(refunds_module, "_problems", slow_problems)
+    monkeypatch.setattr(refunds_module, "_problems", problems_then_wait_for_the_other)
     databases = [Database(make_engine(db_url)) for _ in range(2)]
     yield [LocalStore(d, clock=lambda: T0) for d in databases]
     for database in databases:
