@@ -147,7 +147,7 @@ def test_shell_agent_requests_a_refund_the_lead_approves_and_audit_shows_it(tmp_
     out = proc.stdout
     assert "in #approvals" in out and "Refund request #1" in out
     assert "waiting for a team lead's approval in #approvals" in out
-    assert "Approved by @lead and refunded" in out and "✅ Refunded 79.00 EUR (approved by @lead)" in out
+    assert "Approved by @lead. Refunded 79.00 EUR" in out and "✅ Refunded 79.00 EUR to the customer" in out
     assert "Total: 116.90 EUR (refunded 79.00 EUR)" in out  # the card, read again from the store
 
     audit = returnbot("audit", "--order", "1009", cwd=tmp_path)

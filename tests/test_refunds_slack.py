@@ -196,7 +196,7 @@ def test_request_then_a_lead_approves_and_the_refund_happens_once(slack: SlackHa
     assert done.status == RefundStatus.SUCCEEDED and done.decided_by == LEAD and done.store_refund_id
     assert refunded(slack, order_id) == done.amount > 0
     updated = slack.fake.message(APPROVALS, approval["ts"])
-    assert f"Approved by <@{LEAD}> and refunded" in block_texts(updated)
+    assert f"Approved by <@{LEAD}>. Refunded" in block_texts(updated)
     assert not any(b.get("block_id") == BlockId.REFUND_ACTIONS for b in updated["blocks"])  # no buttons left
     assert "✅ Refunded" in thread_texts(slack, card)
     with slack.services.db.session() as s:
@@ -287,7 +287,7 @@ def test_someone_who_is_not_a_lead_changes_nothing(slack: SlackHarness) -> None:
     card, approval = request_refund(slack, "#1009")
     for action in (ActionId.REFUND_APPROVE, ActionId.REFUND_REJECT):
         click_in_approvals(slack, approval, action, LEAD2)
-        assert told(slack) == "Only team leads can approve or reject refunds."
+        assert told(slack) == "Only team leads can approve or reject a refund request."
     assert only_request(slack, order_id_of(card)).status == RefundStatus.PENDING_APPROVAL
     assert all(v["callback_id"] != CallbackId.REFUND_REJECT_MODAL for v in slack.fake.views.values())
 
@@ -300,7 +300,7 @@ def test_approvers_come_from_the_user_group_or_the_id_list_on_a_free_plan(db: Da
         click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD)  # in the id list, not in the group
         assert told(slack).startswith("Only team leads")
         click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD2)
-        assert "refunded" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
+        assert "Refunded" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
     finally:
         slack.close()
 
@@ -309,7 +309,7 @@ def test_approvers_come_from_the_user_group_or_the_id_list_on_a_free_plan(db: Da
     try:
         _, approval = request_refund(slack, "#1012")
         click_in_approvals(slack, approval, ActionId.REFUND_APPROVE, LEAD)
-        assert "refunded" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
+        assert "Refunded" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
     finally:
         slack.close()
 
@@ -374,7 +374,7 @@ def test_a_store_timeout_offers_retry_which_refunds_once(slack: SlackHarness) ->
     request = only_request(slack, order_id_of(card))
     assert request.status == RefundStatus.FAILED and "did not confirm" in request.failure
     failed = slack.fake.message(APPROVALS, approval["ts"])
-    assert "the refund failed" in block_texts(failed)
+    assert "but it failed" in block_texts(failed)
     assert "Retry" in thread_texts(slack, card)
 
     click_in_approvals(slack, failed, ActionId.REFUND_RETRY, LEAD)
@@ -498,6 +498,6 @@ def test_a_refund_interrupted_by_a_stop_is_made_by_the_next_tick(slack: SlackHar
     request = only_request(slack, order_id_of(card))
     assert request.status == RefundStatus.SUCCEEDED and request.attempts == 2  # the same key, once more
     assert refunded(slack, request.order_id) == request.amount
-    assert "refunded" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
+    assert "Refunded" in block_texts(slack.fake.message(APPROVALS, approval["ts"]))
     late = states.finish(db, request.id, attempt=1, succeeded=False, failure="late report", at=NOW)
     assert not late.won  # the interrupted attempt cannot overwrite the outcome

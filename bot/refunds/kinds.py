@@ -1,7 +1,8 @@
 """How the approval messages speak of requests that are not refunds (a replacement, a cancellation).
 
 The refund machinery carries every kind of request (commands.approved_work); its Slack messages (bot.refunds.messages)
-describe a refund themselves and ask the kind's describer for anything else. A feature registers its describer in
+say the same things of every kind, in the kind's words: a refund's are `messages.REFUND_WORDS`, any other kind's its
+describer's. A feature registers its describer in
 its `register(app, ctx)` (bot.replacements.handlers, bot.cancellations.handlers): the feature's package imports this
 one, never the other way round.
 """

@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.common.blocks import Block, clip, context, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId, CallbackId
 from bot.refunds.form import RejectFormMeta
-from bot.refunds.kinds import describer_of
+from bot.refunds.kinds import Describer, describer_of
 from commands.refund_decisions import Refusal
 from commands.refund_form import REASONS
 from commands.refunds import AUTO, RefundRequestView, RefundStatus
@@ -24,40 +24,62 @@ SAVING = "⏳ Saving the refund request…"
 REJECT_TITLE = "Reject refund"
 SAY_WHY = "Say why: the agent will read it."
 
-_REFUSALS = {
-    Refusal.NOT_A_LEAD: "Only team leads can approve or reject refunds.",
-    Refusal.OWN_REQUEST: "You asked for this refund, so another team lead has to decide it.",
-    Refusal.NOT_THEIRS: "Only the agent who asked for this refund, or a team lead, can retry it.",
-}
+
+def _refund_done(request: RefundRequestView) -> str:
+    store_refund = f" Store refund `{escape(request.store_refund_id)}`." if request.store_refund_id else ""
+    notified = " Shopify notifies the customer." if request.notify_customer else ""
+    return f"Refunded {_amount(request)} to the customer.{store_refund}{notified}"
+
+
+def _refund_facts(request: RefundRequestView) -> list[str]:
+    return [
+        f"*Amount:* {_amount(request)}",
+        f"*Items:* {_items(request)}",
+        f"*Restock:* {'no' if request.restock is RestockType.NO_RESTOCK else 'yes'} · "
+        f"*Notify customer:* {'yes' if request.notify_customer else 'no'}",
+        f"*Reason:* {escape(REASONS.get(request.reason, request.reason))}",
+    ]
+
+
+# a refund is spoken of as every other kind is, in words of its own
+REFUND_WORDS = Describer(noun="Refund", facts=_refund_facts, done=_refund_done, working="refunding…")
+
+
+def _words(request: RefundRequestView) -> Describer:
+    return REFUND_WORDS if request.kind is RequestKind.REFUND else describer_of(request.kind)
 
 
 # -- what a person is told -------------------------------------------------------------------------
 
 
 def refusal_text(refusal: Refusal, request: RefundRequestView) -> str:
-    if request.kind is not RequestKind.REFUND:
-        return _other_refusal(refusal, request)
-    if refusal is Refusal.POSTED:
-        return f"Refund request #{request.id} is already before the team leads."
-    return _REFUSALS.get(refusal) or decided_already(request)
+    noun = _words(request).noun.lower()
+    match refusal:
+        case Refusal.POSTED:
+            return f"{noun.capitalize()} request #{request.id} is already before the team leads."
+        case Refusal.NOT_A_LEAD:
+            return f"Only team leads can approve or reject a {noun} request."
+        case Refusal.OWN_REQUEST:
+            return f"You asked for this {noun}, so another team lead has to decide it."
+        case Refusal.NOT_THEIRS:
+            return f"Only the agent who asked for this {noun}, or a team lead, can retry it."
+        case _:
+            return decided_already(request)
 
 
 def decided_already(request: RefundRequestView) -> str:
     """What the loser of a race (or a late click) is told."""
     by = f" by <@{request.decided_by}>" if request.decided_by and request.decided_by != AUTO else ""
-    if request.kind is RequestKind.REFUND:
-        noun, done, doing, failed = "Refund", "refunded", "being refunded", "its refund failed"
-    else:
-        noun, done, doing, failed = describer_of(request.kind).noun, "carried out", "being carried out", "it failed"
+    noun = _words(request).noun
     match request.status:
         case RefundStatus.REJECTED:
             return f"{noun} request #{request.id} was already rejected{by}."
         case RefundStatus.SUCCEEDED:
-            return f"{noun} request #{request.id} was already approved{by} and {done}."
+            return f"{noun} request #{request.id} was already approved{by} and carried out."
         case RefundStatus.EXECUTING:
-            return f"{noun} request #{request.id} is {doing} right now (approved{by})."
+            return f"{noun} request #{request.id} is being carried out right now (approved{by})."
         case RefundStatus.FAILED:
-            return f"{noun} request #{request.id} was approved{by}; {failed} and can be retried."
+            return f"{noun} request #{request.id} was approved{by}; it failed and can be retried."
         case RefundStatus.PENDING_APPROVAL:
             return f"{noun} request #{request.id} is still waiting for a team lead."
         case _:
@@ -66,37 +88,28 @@ def decided_already(request: RefundRequestView) -> str:
 
 def submitted_text(request: RefundRequestView) -> str:
     """The form's last word: where the request is now."""
-    if request.kind is not RequestKind.REFUND:
-        return _other_submitted(request)
-    amount = _amount(request)
+    words = _words(request)
+    asked = _asked(request)
     match request.status:
         case RefundStatus.PENDING_APPROVAL if request.slack_approval_ts:
-            return f"✅ Refund request #{request.id} for {amount} is with the team leads. The order's thread shows it."
+            return f"✅ {asked} is with the team leads. The order's thread shows it."
         case RefundStatus.PENDING_APPROVAL:
-            return (
-                f"⚠️ Refund request #{request.id} for {amount} is saved but not yet before a team lead: see the thread."
-            )
+            return f"⚠️ {asked} is saved but not yet before a team lead: see the thread."
         case RefundStatus.SUCCEEDED:
-            return f"✅ Refunded {amount} to the customer."
+            return f"✅ {words.done(request)}"
         case RefundStatus.FAILED:
-            return f"⚠️ The refund of {amount} failed: {escape(request.failure)}\nRetry is in the order's thread."
+            return f"⚠️ {asked} failed: {escape(request.failure)}\nRetry is in the order's thread."
         case _:
-            return f"Refund request #{request.id} for {amount}: {_short(request)}."
+            return f"{asked}: {_short(request)}."
 
 
 def pending_text(request: RefundRequestView) -> str:
     """A second request for an order that has one open: the open one, and what can be done."""
-    if request.kind is not RequestKind.REFUND:
-        noun = describer_of(request.kind).noun
-        return (
-            f"⏳ {escape(request.order_name)} already has an open {noun.lower()} request: #{request.id}, "
-            f"asked for by <@{request.requested_by}> — {_status(request)}\n"
-            f"One {noun.lower()} request per order at a time: a team lead decides this one first."
-        )
+    noun = _words(request).noun.lower()
     return (
-        f"⏳ {escape(request.order_name)} already has an open refund request: #{request.id} for {_amount(request)}, "
+        f"⏳ {escape(request.order_name)} already has an open {noun} request: #{request.id} for {_amount(request)}, "
         f"asked for by <@{request.requested_by}> — {_status(request)}\n"
-        "One refund request per order at a time: a team lead decides this one first (or adds another)."
+        f"One {noun} request per order at a time: a team lead decides this one first."
     )
 
 
@@ -114,28 +127,15 @@ def refund_facts(request: RefundRequestView, *, customer: str, thread_link: str 
     """The facts of a request, built once when it is posted and kept through every update."""
     order_label = f"Order {request.order_name}"
     order_text = link(thread_link, order_label) if thread_link else escape(order_label)
-    if request.kind is not RequestKind.REFUND:
-        describer = describer_of(request.kind)
-        lines = [
-            f"*{describer.noun} request #{request.id}* — {order_text} — {escape(customer) or '_no customer name_'}",
-            *describer.facts(request),
-        ]
-        if request.note:
-            lines.append(f"*Note:* {escape(request.note)}")
-        lines.append(f"*Requested by* <@{request.requested_by}>")
-        return section(clip("\n".join(lines), 3000), BlockId.REFUND_FACTS)
+    words = _words(request)
     lines = [
-        f"*Refund request #{request.id}* — {order_text} — {escape(customer) or '_no customer name_'}",
-        f"*Amount:* {_amount(request)}",
-        f"*Items:* {_items(request)}",
-        f"*Restock:* {'no' if request.restock is RestockType.NO_RESTOCK else 'yes'} · "
-        f"*Notify customer:* {'yes' if request.notify_customer else 'no'}",
-        f"*Reason:* {escape(REASONS.get(request.reason, request.reason))}",
+        f"*{words.noun} request #{request.id}* — {order_text} — {escape(customer) or '_no customer name_'}",
+        *words.facts(request),
     ]
     if request.note:
         lines.append(f"*Note:* {escape(request.note)}")
     lines.append(f"*Requested by* <@{request.requested_by}>")
-    return section("\n".join(lines), BlockId.REFUND_FACTS)
+    return section(clip("\n".join(lines), 3000), BlockId.REFUND_FACTS)
 
 
 def approval_message(
@@ -154,7 +154,7 @@ def approval_message(
         blocks.append(_buttons(request, approve=True))
     elif request.status is RefundStatus.FAILED:
         blocks.append(_buttons(request, retry=True))
-    noun = "Refund" if request.kind is RequestKind.REFUND else describer_of(request.kind).noun
+    noun = _words(request).noun
     text = f"{noun} request #{request.id}: {escape(request.order_name)}, {_amount(request)} — {_short(request)}"
     return text, blocks
 
@@ -171,10 +171,9 @@ def thread_message(request: RefundRequestView, *, approvals_channel: str = "") -
 def not_posted_message(request: RefundRequestView, reason: str) -> tuple[str, list[Block]]:
     """The request is saved but could not be put before a team lead: say why, offer to post it again.
     `reason` is mrkdwn of the bot's own."""
-    noun = "Refund" if request.kind is RequestKind.REFUND else describer_of(request.kind).noun
     text = (
-        f":warning: {noun} request #{request.id} ({_amount(request)}) is saved, but I couldn't post it for approval: "
-        f"{reason}. Fix that, then press *Post for approval*."
+        f":warning: {_words(request).noun} request #{request.id} ({_amount(request)}) is saved, but I couldn't post it "
+        f"for approval: {reason}. Fix that, then press *Post for approval*."
     )
     button = {
         "type": "button",
@@ -189,11 +188,11 @@ def not_posted_message(request: RefundRequestView, reason: str) -> tuple[str, li
 
 
 def reject_modal(request: RefundRequestView) -> Block:
-    noun = "refund" if request.kind is RequestKind.REFUND else describer_of(request.kind).noun.lower()
+    noun = _words(request).noun.lower()
     return {
         "type": "modal",
         "callback_id": CallbackId.REFUND_REJECT_MODAL,
-        "title": plain(REJECT_TITLE if request.kind is RequestKind.REFUND else f"Reject {noun}", 24),
+        "title": plain(f"Reject {noun}", 24),
         "submit": plain("Reject", 24),
         "close": plain("Cancel", 24),
         "private_metadata": RejectFormMeta(request.id).to_json(),
@@ -233,6 +232,10 @@ def _items(request: RefundRequestView) -> str:
     return clip(", ".join(parts), 1500)
 
 
+def _asked(request: RefundRequestView) -> str:
+    return f"{_words(request).noun} request #{request.id} ({_amount(request)})"
+
+
 def _short(request: RefundRequestView) -> str:
     return request.status.value.replace("_", " ")
 
@@ -244,46 +247,38 @@ def _by(request: RefundRequestView) -> str:
 
 
 def _status(request: RefundRequestView) -> str:
-    if request.kind is not RequestKind.REFUND:
-        return _other_status(request)
+    words = _words(request)
     match request.status:
         case RefundStatus.PENDING_APPROVAL:
             return "⏳ Waiting for a team lead."
         case RefundStatus.APPROVED | RefundStatus.EXECUTING:
-            return f"⏳ Approved {_by(request)}, refunding…"
+            return f"⏳ Approved {_by(request)}, {words.working}"
         case RefundStatus.SUCCEEDED:
-            return f"✅ Approved {_by(request)} and refunded. Store refund `{escape(request.store_refund_id)}`."
+            return f"✅ Approved {_by(request)}. {words.done(request)}"
         case RefundStatus.REJECTED:
             return f"🚫 Rejected {_by(request)}: {escape(request.reject_reason)}"
         case _:
-            return f"⚠️ Approved {_by(request)}, but the refund failed: {escape(request.failure)}"
+            return f"⚠️ Approved {_by(request)}, but it failed: {escape(request.failure)}"
 
 
 def _thread_text(request: RefundRequestView, approvals_channel: str) -> str:
-    if request.kind is not RequestKind.REFUND:
-        return _other_thread_text(request, approvals_channel)
-    amount = _amount(request)
+    words = _words(request)
+    asked = _asked(request)
     match request.status:
         case RefundStatus.PENDING_APPROVAL:
             where = f" in <#{approvals_channel}>" if approvals_channel else ""
-            return (
-                f"⏳ Refund of {amount} requested by <@{request.requested_by}> (request #{request.id}): "
-                f"waiting for a team lead's approval{where}."
-            )
+            return f"⏳ {asked} from <@{request.requested_by}>: waiting for a team lead's approval{where}."
         case RefundStatus.APPROVED | RefundStatus.EXECUTING:
-            return f"⏳ Refund of {amount} approved {_by(request)}: refunding…"
+            return f"⏳ {asked} approved {_by(request)}: {words.working}"
         case RefundStatus.SUCCEEDED:
-            notified = " Shopify notifies the customer." if request.notify_customer else ""
-            return f"✅ Refunded {amount} (approved {_by(request)}).{notified}"
+            return f"✅ {words.done(request)}\n_Approved {_by(request)}._"
         case RefundStatus.REJECTED:
-            return (
-                f"🚫 Refund of {amount} requested by <@{request.requested_by}> was rejected {_by(request)}: "
-                f"{escape(request.reject_reason)}"
-            )
+            why = escape(request.reject_reason)
+            return f"🚫 {asked} from <@{request.requested_by}> was rejected {_by(request)}: {why}"
         case _:
             return (
-                f"⚠️ Refund of {amount} (approved {_by(request)}) failed: {escape(request.failure)}\n"
-                "*Retry* sends the same refund again; it can never be made twice."
+                f"⚠️ {asked} (approved {_by(request)}) failed: {escape(request.failure)}\n"
+                "*Retry* sends it again; it can never be made twice."
             )
 
 
@@ -312,83 +307,3 @@ def _buttons(request: RefundRequestView, *, approve: bool = False, retry: bool =
             {"type": "button", "action_id": ActionId.REFUND_RETRY, "value": value, "text": plain("Retry", 75)}
         )
     return {"type": "actions", "block_id": BlockId.REFUND_ACTIONS, "elements": elements}
-
-
-# -- requests of other kinds (a replacement, a cancellation): the same states, in their describer's words ---------
-
-
-def _other_refusal(refusal: Refusal, request: RefundRequestView) -> str:
-    noun = describer_of(request.kind).noun.lower()
-    match refusal:
-        case Refusal.POSTED:
-            return f"{noun.capitalize()} request #{request.id} is already before the team leads."
-        case Refusal.NOT_A_LEAD:
-            return f"Only team leads can approve or reject a {noun} request."
-        case Refusal.OWN_REQUEST:
-            return f"You asked for this {noun}, so another team lead has to decide it."
-        case Refusal.NOT_THEIRS:
-            return f"Only the agent who asked for this {noun}, or a team lead, can retry it."
-        case _:
-            return decided_already(request)
-
-
-def _other_submitted(request: RefundRequestView) -> str:
-    describer = describer_of(request.kind)
-    match request.status:
-        case RefundStatus.PENDING_APPROVAL if request.slack_approval_ts:
-            return (
-                f"✅ {describer.noun} request #{request.id} ({_amount(request)}) is with the team leads. "
-                "The order's thread shows it."
-            )
-        case RefundStatus.PENDING_APPROVAL:
-            return f"⚠️ {describer.noun} request #{request.id} is saved but not yet before a team lead: see the thread."
-        case RefundStatus.SUCCEEDED:
-            return f"✅ {describer.done(request)}"
-        case RefundStatus.FAILED:
-            return (
-                f"⚠️ {describer.noun} request #{request.id} failed: {escape(request.failure)}\n"
-                "Retry is in the order's thread."
-            )
-        case _:
-            return f"{describer.noun} request #{request.id}: {_short(request)}."
-
-
-def _other_status(request: RefundRequestView) -> str:
-    describer = describer_of(request.kind)
-    match request.status:
-        case RefundStatus.PENDING_APPROVAL:
-            return "⏳ Waiting for a team lead."
-        case RefundStatus.APPROVED | RefundStatus.EXECUTING:
-            return f"⏳ Approved {_by(request)}, {describer.working}"
-        case RefundStatus.SUCCEEDED:
-            return f"✅ Approved {_by(request)}. {describer.done(request)}"
-        case RefundStatus.REJECTED:
-            return f"🚫 Rejected {_by(request)}: {escape(request.reject_reason)}"
-        case _:
-            return f"⚠️ Approved {_by(request)}, but it failed: {escape(request.failure)}"
-
-
-def _other_thread_text(request: RefundRequestView, approvals_channel: str) -> str:
-    describer = describer_of(request.kind)
-    noun = describer.noun.lower()
-    match request.status:
-        case RefundStatus.PENDING_APPROVAL:
-            where = f" in <#{approvals_channel}>" if approvals_channel else ""
-            return (
-                f"⏳ {describer.noun} ({_amount(request)}) requested by <@{request.requested_by}> "
-                f"(request #{request.id}): waiting for a team lead's approval{where}."
-            )
-        case RefundStatus.APPROVED | RefundStatus.EXECUTING:
-            return f"⏳ {describer.noun} approved {_by(request)}: {describer.working}"
-        case RefundStatus.SUCCEEDED:
-            return f"✅ {describer.done(request)}\n_Approved {_by(request)}._"
-        case RefundStatus.REJECTED:
-            return (
-                f"🚫 The {noun} requested by <@{request.requested_by}> was rejected {_by(request)}: "
-                f"{escape(request.reject_reason)}"
-            )
-        case _:
-            return (
-                f"⚠️ The {noun} (approved {_by(request)}) failed: {escape(request.failure)}\n"
-                "*Retry* sends it again; it can never be made twice."
-            )
