@@ -408,6 +408,23 @@ def test_orders_sort_oldest_first_unless_reversed(shop: FakeShopify, client: htt
     assert names(post(client, shop, query, {"reverse": True})) == ["#1024", "#1023", "#1022"]
 
 
+def test_orders_count_counts_what_the_search_matches_up_to_its_limit(shop: FakeShopify, client: httpx.Client) -> None:
+    count = "query C($q: String, $limit: Int) { ordersCount(query: $q, limit: $limit) { count precision } }"
+    everything = len(search(client, shop, "", first=100))
+    paid = len(search(client, shop, "financial_status:paid", first=100))
+
+    def counted(variables: dict[str, Any]) -> dict[str, Any]:
+        body = post(client, shop, count, variables).json()
+        assert "errors" not in body, body
+        return body["data"]["ordersCount"]
+
+    assert 0 < paid < everything
+    assert counted({"q": "financial_status:paid"}) == {"count": paid, "precision": "EXACT"}
+    assert counted({}) == {"count": everything, "precision": "EXACT"}  # the default limit is 10,000
+    assert counted({"q": "", "limit": 3}) == {"count": 3, "precision": "AT_LEAST"}
+    assert counted({"q": "", "limit": None}) == {"count": everything, "precision": "EXACT"}
+
+
 def test_customer_search(shop: FakeShopify, client: httpx.Client) -> None:
     def customers(query: str) -> list[str]:
         response = post(client, shop, CUSTOMER_SEARCH, {"query": query})

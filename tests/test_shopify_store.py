@@ -58,6 +58,19 @@ def test_searches_find_the_same_orders_on_both_stores(db: Database, query: Order
         ]
 
 
+@pytest.mark.parametrize("query", QUERIES, ids=lambda q: f"{q.kind}:{q.value}")
+def test_counts_agree_with_the_local_store_with_or_without_a_search_first(db: Database, query: OrderQuery) -> None:
+    seed_demo_orders(db)
+    expected = LocalStore(db).count_orders(query, 10_000)
+    with shopify() as (fake, store):
+        assert store.count_orders(query, 10_000) == expected  # nothing searched yet: one search, for its count
+        searches = len(fake.calls_named("OrderSearch"))
+        store.find_orders(query, limit=1)
+        assert store.count_orders(query, 10_000) == expected  # counted by that search: no request of its own
+        assert store.count_orders(query, 1) == min(expected, 1)
+        assert len(fake.calls_named("OrderSearch")) == searches + 1
+
+
 def test_every_demo_order_reads_back_the_same(db: Database) -> None:
     seed_demo_orders(db)
     local = LocalStore(db)

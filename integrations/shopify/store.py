@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -38,6 +39,7 @@ from integrations.shopify.return_receipt import cancel_return, process_return, r
 from integrations.shopify.returns import create_return
 
 CUSTOMER_CANDIDATES = 10
+COUNTS_KEPT = 256  # the counts of the latest searches, for the pick list that follows a search
 
 _FULFILLMENT = {
     "UNFULFILLED": FulfillmentStatus.UNFULFILLED,
@@ -66,6 +68,9 @@ class ShopifyStore:
         self._scopes: frozenset[str] | None = None
         self._scopes_lock = threading.Lock()
         self.job_polling = JobPolling()  # how long a cancellation's job is waited for (tests pass their own time)
+        # OrderSearch counts its matches in the same request; count_orders, asked right after, answers from here
+        self._counts: OrderedDict[OrderQuery, int] = OrderedDict()
+        self._counts_lock = threading.Lock()
 
     # -- lookups ----------------------------------------------------------------------------------------
 
@@ -74,10 +79,17 @@ class ShopifyStore:
         if search is None:
             return []
         data = self.client.query(document("OrderSearch"), {"query": search, "first": limit})
+        self._keep_count(query, int(data["ordersCount"]["count"]))
         return [_summary(node, query) for node in data["orders"]["nodes"]]
 
     def count_orders(self, query: OrderQuery, cap: int) -> int | None:
-        return None  # a pick list says "10+": counting would cost a query of its own against the rate limit
+        with self._counts_lock:
+            count = self._counts.get(query)
+        if count is None:  # not searched lately (or pushed out by many searches since): search again, for its count
+            self.find_orders(query, 1)
+            with self._counts_lock:
+                count = self._counts.get(query)
+        return None if count is None else min(count, cap)
 
     def get_order(self, order_id: str) -> Order | None:
         if not order_id.startswith("gid://shopify/Order/"):
@@ -206,6 +218,13 @@ class ShopifyStore:
                     "Shopify's order search cannot look up tracking numbers. "
                     "Search by order number, e-mail or customer name instead."
                 )
+
+    def _keep_count(self, query: OrderQuery, count: int) -> None:
+        with self._counts_lock:
+            self._counts[query] = count
+            self._counts.move_to_end(query)
+            while len(self._counts) > COUNTS_KEPT:
+                self._counts.popitem(last=False)
 
     def _customer_ids(self, search: str) -> list[str]:
         # names and phone numbers go through customers: orders(query:) has no filter for either

@@ -58,6 +58,19 @@ class RequestContext:
         found = sorted((o for o in orders if self.visible(o) and search.matches(o)), key=key, reverse=reverse)
         return paginate(found, info, key=key, descending=reverse, **page_args(page))
 
+    def orders_count(self, info: GraphQLResolveInfo, query: str | None = None, limit: int | None = 10_000) -> Node:
+        """`ordersCount`: the matches counted up to `limit` (Shopify's default 10,000; null counts them all);
+        AT_LEAST when the count stopped there."""
+        search = search_orders(query)
+        self.note_search(info, query, search.warnings)
+        count = sum(1 for o in self.fake.data.orders if self.visible(o) and search.matches(o))
+        stopped = limit is not None and count > limit
+        return {
+            "__typename": "Count",
+            "count": limit if stopped else count,
+            "precision": "AT_LEAST" if stopped else "EXACT",
+        }
+
     def customers_connection(
         self,
         info: GraphQLResolveInfo,
@@ -83,6 +96,7 @@ def query_root(fake: FakeShopify) -> dict[str, Any]:
     """The root value of a query: the fields every fake serves, then the ones added (`fake.queries`)."""
     return {
         "orders": lambda info, **args: info.context.orders_connection(info, fake.data.orders, **args),
+        "ordersCount": lambda info, **args: info.context.orders_count(info, **args),
         "order": lambda info, id: info.context.node(id) if id.startswith("gid://shopify/Order/") else None,
         "customers": lambda info, **args: info.context.customers_connection(info, **args),
         "customer": lambda info, id: info.context.node(id) if id.startswith("gid://shopify/Customer/") else None,
