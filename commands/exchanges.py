@@ -48,6 +48,10 @@ class Shipped:
     ran: bool  # this call carried it out (the request shows how it went); False: it was done or is being done
 
 
+class ExchangeRefused(UserError):
+    """The order can no longer have its exchange sent (cancelled, say): said in the return's thread, not retried."""
+
+
 def submission_key(rma: str) -> str:
     return f"exchange:{rma}"
 
@@ -112,7 +116,10 @@ def _ship(services: Services, case: Case, units: dict[str, int], actor: str, whe
         request = refunds.get(services.db, case.exchange_request_id)
     else:
         order = get_order(services, case.order_id)
-        check_order(order)
+        try:
+            check_order(order)
+        except UserError as exc:
+            raise ExchangeRefused(exc.message) from exc
         plan = _plan(services, case, order, units)
         draft = RefundDraft(
             store=services.store.kind, order_id=order.ref.id, order_name=order.name,

@@ -177,7 +177,7 @@ def _received(services: Services, notifier: Notifier, reminder: Reminder, now: d
     case = stored.get_case(services.db, reminder.subject)
     if case is not None and case.received_source in (CARRIER, SHOPIFY):
         # a person's receipt was said in Slack by the bot at once; the carrier's and the shop's are said here
-        received = Received(case, won=True, emailed_to=done.emailed_to, problem=done.problem)
+        received = Received(case, won=True, emailed_to=done.emailed_to, problem=done.problem, refused=done.refused)
         notify_once(services, reminder.key, lambda: notifier.received(received))
     if done.problem:
         raise RuntimeError(done.problem)  # retried later; what succeeded is not done again

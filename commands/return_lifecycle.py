@@ -69,12 +69,14 @@ class Received:
     won: bool  # False: it had been received already (a second press, a lost race)
     emailed_to: str | None  # the customer was told at this address
     problem: str = ""  # what of the follow-up failed (retried by the scheduler), in plain words
+    refused: str = ""  # what the follow-up will not do, and what a person can do instead (not retried)
 
 
 @dataclass(frozen=True)
 class FollowUp:
     emailed_to: str | None
     problem: str = ""
+    refused: str = ""
 
     @property
     def done(self) -> bool:
@@ -151,7 +153,7 @@ def receive(services: Services, rma: str, actor: str, receipt: Receipt, *, sourc
         _check_open(case, "mark it received")  # it moved on in between: say how
         raise UserError(f"Return {rma} could not be marked received. Try again.")
     done = follow_up(services, rma)
-    return Received(case, won=True, emailed_to=done.emailed_to, problem=done.problem)
+    return Received(case, won=True, emailed_to=done.emailed_to, problem=done.problem, refused=done.refused)
 
 
 def follow_up(services: Services, rma: str) -> FollowUp:
@@ -173,21 +175,25 @@ def follow_up(services: Services, rma: str) -> FollowUp:
             emailed_to = _email_received(services, case)
         except (MailError, UserError, OperationInProgress) as exc:
             problems.append(f"the customer's e-mail was not sent ({getattr(exc, 'message', exc)})")
-    _ship_exchange(services, rma)
+    refused = _ship_exchange(services, rma)
     problem = f"Return {rma} is received, but {' and '.join(problems)}; the bot tries again." if problems else ""
-    return FollowUp(emailed_to, problem)
+    return FollowUp(emailed_to, problem, refused)
 
 
-def _ship_exchange(services: Services, rma: str) -> None:
-    """The exchange's new items, now that the old ones are back (commands.exchanges: once, whoever received it).
-    Not a problem for the scheduler to retry: a store's refusal leaves the request failed, with Retry in the thread,
-    and a request interrupted midway is the refunds' recovery's (commands.refund_recovery)."""
+def _ship_exchange(services: Services, rma: str) -> str:
+    """The exchange's new items, now that the old ones are back (commands.exchanges: once, whoever received it);
+    what stands in the way when the order can no longer have them (said in the thread). Not a problem for the
+    scheduler to retry: a store's refusal leaves the request failed, with Retry in the thread, and a request
+    interrupted midway is the refunds' recovery's (commands.refund_recovery)."""
     try:
         exchanges.ship_on_receipt(services, rma)
+    except exchanges.ExchangeRefused as exc:
+        return f"The exchange was not sent: {exc.message} Refund the customer instead (Refund now)."
     except (UserError, StoreError, OperationInProgress) as exc:
         log.warning("the exchange of return %s was not shipped: %s", rma, getattr(exc, "message", exc))
     except Exception:
         log.exception("the exchange of return %s failed; Retry in its thread is safe", rma)
+    return ""
 
 
 def _process_in_store(services: Services, case: Case) -> None:

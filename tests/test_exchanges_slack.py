@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from domain.refunds import RefundStatus, RequestKind
 from domain.vocabulary import LabelStatus, ReturnStatus
 from integrations.local_store.seed import seed_demo_orders
 from integrations.shopify.standin.returns import install_returns
+from integrations.shopify.standin.server import FakeShopify
 from storage import carrier_scans
 from storage import refunds as states
 from storage.db import Database
@@ -36,6 +38,8 @@ from tests.shopify_env import shopify
 from tests.slack_harness import AGENT, CHANNEL, LEAD, LEAD2, SIGNING_SECRET, SlackHarness, block_texts
 from tests.smtp_sink import Sink, smtp_sink
 from tests.test_lifecycle_slack import Bot, receipt_form, start_bot, status_message, submit
+
+SHOPS: dict[int, FakeShopify] = {}  # the stand-in behind a ShopifyStore, for what the shop's admin does
 
 
 @pytest.fixture(params=["local", "shopify"])
@@ -47,7 +51,9 @@ def bot(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> Iterato
         seed_demo_orders(db)
         with shopify() as (fake, store):
             install_returns(fake)
+            SHOPS[id(store)] = fake
             yield from _started(make_services(db, tmp_path, store=store), sink)
+            del SHOPS[id(store)]
 
 
 def _started(services: Services, sink: Sink) -> Iterator[Bot]:
@@ -202,6 +208,34 @@ def test_an_exchange_the_store_cannot_make_is_told_in_the_thread_with_retry(bot:
     assert request.status is RefundStatus.FAILED and request.failure
     refused = [m for m in bot.slack.fake.thread(CHANNEL, card["ts"]) if "Retry" in json.dumps(m.get("blocks"))]
     assert refused, thread_text(bot, card)  # the replacement's own failure message, with its Retry button
+
+
+def cancel_in_the_shop(bot: Bot, name: str) -> None:
+    """The order cancelled behind the bot's back (the shop's admin), however it was fulfilled."""
+    order = order_of(bot, name)
+    fake = SHOPS.get(id(bot.services.store))
+    if fake is not None:
+        fake.data.nodes[order.ref.id]["cancelledAt"] = "2026-11-20T10:00:00Z"
+        return
+    with bot.services.db.session(write=True) as s:
+        from storage.models import OrderRow
+
+        s.get(OrderRow, int(order.ref.id)).cancelled_at = datetime(2026, 11, 20, 10, tzinfo=UTC)
+
+
+def test_an_exchange_the_order_can_no_longer_have_is_said_at_receipt_and_not_retried(bot: Bot) -> None:
+    card, rma = return_with_exchange(bot, "#1001")
+    cancel_in_the_shop(bot, "#1001")
+    mark_received(bot, card)
+    assert exchange_orders(bot, rma) == [] and replacement_requests(bot) == []
+    told = "The exchange was not sent: Order #1001 was cancelled"
+    assert said(bot, card, told) == 1, thread_text(bot, card)
+    answered = bot.slack.fake.calls_to("views.update")[-1].response["view"]  # the person who received it is told
+    assert told in block_texts(answered)
+    # the scheduler's follow-up says the same and makes nothing; it is not a failure to retry
+    again = return_lifecycle.follow_up(bot.services, rma)
+    assert again.problem == "" and again.refused.startswith(told)
+    assert replacement_requests(bot) == []
 
 
 def test_only_the_units_that_came_back_are_exchanged(bot: Bot) -> None:

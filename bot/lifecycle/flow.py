@@ -83,8 +83,9 @@ def submit_receipt(
             text = f"✅ Return *{escape(rma)}* is received: its thread says what came back."
             if received.emailed_to:
                 text += f" The customer was told by e-mail ({escape(received.emailed_to)})."
-            if received.problem:
-                text += f"\n⚠️ {escape(received.problem)}"
+            for trouble in (received.problem, received.refused):
+                if trouble:
+                    text += f"\n⚠️ {escape(trouble)}"
     except UserError as exc:
         text = f"⚠️ {escape(exc.message)}"
     except Exception:

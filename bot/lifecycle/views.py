@@ -137,12 +137,9 @@ def received_message(received: Received) -> tuple[str, list[Block]]:
         lines.append(f"*Note:* {escape(case.receipt_note)}")
     if received.emailed_to:
         lines.append(f"The customer was told by e-mail ({escape(received.emailed_to)}) that it arrived.")
-    if received.problem:
-        lines.append(f"⚠️ {escape(received.problem)}")
+    lines += [f"⚠️ {escape(trouble)}" for trouble in (received.problem, received.refused) if trouble]
     blocks: list[Block] = [section("\n".join(lines))]
-    if case.resolution == "replacement":
-        blocks.append(context("The customer gets a replacement: send it from the shop (not yet possible here)."))
-    elif case.resolution != "kept" and _anything_back(case):
+    if case.resolution != "kept" and _anything_back(case):
         blocks.append(
             {
                 "type": "actions",
