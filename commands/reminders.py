@@ -1,10 +1,11 @@
 """What the scheduler does with one due row (storage.reminders) it has claimed: a reminder, an escalation, an expiry,
-the follow-up of a receipt, the daily digest, or finishing a return an instance left half done.
+the follow-up of a receipt, the daily digest, finishing a return an instance left half done, or looking for a
+replacement's tracking (commands.replacement_tracking).
 
 Each outcome is said by the return value, never by a half-done side effect:
 - SENT: done; the row is marked sent (under the attempt that claimed it);
 - CANCELLED: nothing to say any more (the case was received, closed, cancelled; an empty digest);
-- a datetime: not yet (the case is snoozed until then).
+- a datetime: not yet (the case is snoozed until then; the replacement has not shipped yet).
 An exception leaves the row to be retried a few minutes later. Every message and e-mail runs under an operation
 key made from the row's key, so a retry, or another instance taking over an expired claim, never sends twice.
 """
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 from commands.carriers import all_carriers
 from commands.errors import UserError
 from commands.refund_recovery import RefundSummary, refunds_waiting
+from commands.replacement_tracking import TRACKING, ReplacementShipped, look
 from commands.return_cases import Case
 from commands.return_lifecycle import CARRIER, SHOPIFY, Received, email_reminder, follow_up, mark_finished
 from commands.services import LifecycleSettings, Services
@@ -57,6 +59,10 @@ class Notifier(Protocol):
 
     def refund_recovered(self, request: RefundRequestView) -> None:
         """A refund an instance left approved or executing was run by the tick: its messages show the outcome."""
+        ...
+
+    def replacement_shipped(self, shipped: ReplacementShipped) -> None:
+        """A replacement order has shipped: its tracking, in the original order's thread."""
         ...
 
 
@@ -205,12 +211,23 @@ def _resume(services: Services, notifier: Notifier, reminder: Reminder, now: dat
     return Done.SENT
 
 
+def _replacement_tracking(services: Services, notifier: Notifier, reminder: Reminder, now: datetime) -> Outcome:
+    found = look(services, reminder.subject, now)
+    if found is None:
+        return Done.CANCELLED
+    if isinstance(found, datetime):
+        return found
+    notify_once(services, reminder.key, lambda: notifier.replacement_shipped(found))
+    return Done.SENT
+
+
 _HANDLERS = {
     lifecycle.REMINDER: _reminder,
     lifecycle.ESCALATION: _escalation,
     lifecycle.EXPIRY: _expiry,
     lifecycle.RECEIVED: _received,
     DIGEST: _digest,
+    TRACKING: _replacement_tracking,
     RESUME: _resume,
 }
 

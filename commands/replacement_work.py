@@ -12,6 +12,7 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
+from commands.replacement_tracking import watch
 from commands.services import Services
 from commands.work_done import WorkDone
 from domain.money import Money
@@ -36,6 +37,7 @@ def carry_out_replacement(services: Services, request: RefundRequestView, key: s
         services.db, f"{OPERATION}:{key}", OPERATION, make, now=services.clock, request={"key": key},
     )  # fmt: skip
     made = outcome.result
+    watch(services, request)  # its tracking, once the shop ships it (commands.replacement_tracking)
     return WorkDone(str(made["id"]), {"name": str(made["name"]), "original": request.order_name})
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from commands import return_lifecycle, returns
 from commands.lookup import look_up
+from commands.replacement_tracking import ReplacementShipped
 from commands.return_cases import Case
 from commands.return_lifecycle import Received
 from commands.services import LifecycleSettings, MovableClock, ReturnSettings, Services
@@ -136,6 +137,9 @@ class RecordingNotifier:
 
     def refund_recovered(self, request: RefundRequestView) -> None:
         self._record("refund_recovered", str(request.id), status=str(request.status))
+
+    def replacement_shipped(self, shipped: ReplacementShipped) -> None:
+        self._record("replacement_shipped", str(shipped.request.id), name=shipped.name)
 
     def named(self, method: str) -> list[str]:
         with self.lock:

@@ -23,7 +23,7 @@ from bot.shell.standin import (
 )
 from commands import return_lifecycle, returns
 from commands.services import Services
-from domain.orders import Order, OrderQuery, SearchKind
+from domain.orders import Fulfillment, Order, OrderQuery, SearchKind
 from domain.refunds import RefundStatus, RequestKind
 from domain.vocabulary import LabelStatus, ReturnStatus
 from integrations.local_store.seed import seed_demo_orders
@@ -236,6 +236,41 @@ def test_an_exchange_the_order_can_no_longer_have_is_said_at_receipt_and_not_ret
     again = return_lifecycle.follow_up(bot.services, rma)
     assert again.problem == "" and again.refused.startswith(told)
     assert replacement_requests(bot) == []
+
+
+def ship_in_the_shop(bot: Bot, order: Order, parcel: Fulfillment) -> None:
+    """The warehouse ships the order and the shop records it (a fulfillment with tracking)."""
+    fake = SHOPS.get(id(bot.services.store))
+    if fake is not None:
+        fake.ship(order.ref.id, parcel)
+        return
+    with bot.services.db.session(write=True) as s:
+        from storage.models import FulfillmentRow
+
+        s.add(FulfillmentRow(order_id=int(order.ref.id), tracking_number=parcel.tracking_number,
+                             tracking_company=parcel.tracking_company, tracking_url=parcel.tracking_url))  # fmt: skip
+
+
+def test_a_replacement_s_tracking_is_told_in_the_thread_once_it_has_shipped(bot: Bot) -> None:
+    card, rma = return_with_exchange(bot, "#1001")
+    bot.slack.click(status_message(bot, card), ActionId.EXCHANGE_SHIP_NOW, user=LEAD)
+    [made] = exchange_orders(bot, rma)
+    shipped = f"Replacement {made.name} for #1001 has shipped"
+
+    bot.tick(hours=1)  # the first look: not shipped yet, looked at again later
+    assert said(bot, card, shipped) == 0
+    parcel = Fulfillment(id="", tracking_number="00370712345678901234", tracking_company="PostNord",
+                         tracking_url="https://tracking.postnord.com/fi/?id=00370712345678901234")  # fmt: skip
+    ship_in_the_shop(bot, made, parcel)
+    bot.tick(hours=1)  # not due yet: nothing read, nothing said
+    assert said(bot, card, shipped) == 0
+    bot.tick(hours=3)
+    assert said(bot, card, shipped) == 1
+    text = thread_text(bot, card)
+    assert f"PostNord <{parcel.tracking_url}|{parcel.tracking_number}>" in text, text
+    bot.tick(hours=3)
+    bot.tick(days=2)
+    assert said(bot, card, shipped) == 1  # said once
 
 
 def test_only_the_units_that_came_back_are_exchanged(bot: Bot) -> None:

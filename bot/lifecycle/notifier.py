@@ -15,10 +15,12 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.cancellations import flow as cancel_flow
+from bot.common.blocks import section
 from bot.common.context import BotContext
 from bot.lifecycle.flow import announce_received, in_thread, refresh_status
 from bot.lifecycle.views import digest_message, escalation_message, expired_message, reminder_message
 from bot.refunds import flow as refund_flow
+from bot.replacements.describe import shipped_text
 from bot.returns import flow as return_flow
 from bot.returns.views import working_text
 from commands import return_lifecycle, returns
@@ -26,6 +28,7 @@ from commands.cancellation_run import Ran
 from commands.cancellations import CancellationView
 from commands.errors import UserError
 from commands.refunds import RefundRequestView
+from commands.replacement_tracking import ReplacementShipped
 from commands.return_cases import Case
 from commands.return_lifecycle import Received
 from commands.tick import Digest
@@ -95,6 +98,13 @@ class SlackNotifier:
         """A refund a stopped instance left approved or executing, run by the tick: its approval message and the
         order's thread show how it ended, as after a team lead's click."""
         refund_flow.report(self.ctx, self.client, request)
+
+    def replacement_shipped(self, shipped: ReplacementShipped) -> None:
+        request = shipped.request
+        if request.slack_channel:
+            text = shipped_text(shipped)
+            self.client.chat_postMessage(channel=request.slack_channel, thread_ts=request.slack_thread_ts or None,
+                                         text=text, blocks=[section(text)])  # fmt: skip
 
     def cancellation_finished(self, ran: Ran) -> None:
         """A cancellation whose store job outlived its budget, finished by the tick (commands.cancellation_tick)."""

@@ -3,11 +3,13 @@ machinery's messages ask these for what is particular to a replacement."""
 
 from __future__ import annotations
 
-from bot.common.blocks import clip, escape
+from bot.common.blocks import clip, escape, link
 from bot.refunds.kinds import Describer
 from commands.refunds import RefundRequestView
 from commands.replacement_form import REASONS
+from commands.replacement_tracking import ReplacementShipped
 from domain.money import Money
+from domain.orders import Fulfillment
 
 
 def items_text(request: RefundRequestView) -> str:
@@ -41,6 +43,22 @@ def done(request: RefundRequestView) -> str:
         f"Replacement {name} created for {escape(request.order_name)}{exchange}: {items_text(request)} — total 0.00, "
         f"tagged `replacement`; {escape(request.order_name)} carries a note of it."
     )
+
+
+def shipped_text(shipped: ReplacementShipped) -> str:
+    """In the original order's thread, once the warehouse has shipped the replacement."""
+    parcels = [
+        " ".join(part for part in (escape(p.tracking_company), _tracked(p)) if part) for p in shipped.parcels[:5]
+    ]
+    return f"📦 Replacement {escape(shipped.name)} for {escape(shipped.request.order_name)} has shipped: " + ", ".join(
+        parcels
+    )
+
+
+def _tracked(parcel: Fulfillment) -> str:
+    if parcel.tracking_url:
+        return link(parcel.tracking_url, parcel.tracking_number)
+    return f"`{escape(parcel.tracking_number)}`"
 
 
 REPLACEMENT = Describer(noun="Replacement", facts=facts, done=done, working="creating the replacement order…")

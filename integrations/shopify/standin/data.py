@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from graphql import GraphQLResolveInfo
 
-from domain.orders import Order
+from domain.orders import Fulfillment, Order
 from integrations.shopify.standin.connections import (
     Key,
     SortKey,
@@ -30,6 +30,7 @@ from integrations.shopify.standin.connections import (
     paginate,
 )
 from integrations.shopify.standin.customers import add_customer_order, customer_key, customer_node
+from integrations.shopify.standin.fulfillments import shipment_node
 from integrations.shopify.standin.order_nodes import order_node
 from integrations.shopify.standin.values import (
     LOCATION_GID,
@@ -109,6 +110,14 @@ class ShopData:
         self.order_gids[order.ref.id] = node["id"]
         self._attach_customer(node)
         return node
+
+    def ship(self, order_gid: str, parcel: Fulfillment) -> Node:
+        """The warehouse ships the order: a fulfillment with the parcel's tracking, the order fulfilled."""
+        node = self.nodes[order_gid]
+        fulfillment = self.register(shipment_node(node, parcel, self._ids))
+        node["_fulfillments"].append(fulfillment)
+        node["displayFulfillmentStatus"] = "FULFILLED"
+        return fulfillment
 
     def _attach_customer(self, node: Node) -> None:
         key = customer_key(node["_order"])

@@ -23,6 +23,12 @@ def fulfillment_nodes(order: Order, line_items: list[Node], ids: Ids) -> list[No
     return nodes
 
 
+def shipment_node(order_node: Node, parcel: Fulfillment, ids: Ids) -> Node:
+    """One more fulfillment of every line of the order, with the parcel's tracking: what the shop's admin records
+    when the warehouse ships an order (a replacement, say) after the bot has read it."""
+    return _fulfillment(order_node["_order"], len(order_node["_fulfillments"]), parcel, order_node["_lineItems"], ids)
+
+
 def _fulfillment(order: Order, position: int, f: Fulfillment | None, covered: list[Node], ids: Ids) -> Node:
     fulfillment_gid, _ = ids.new("Fulfillment")
     created = iso((f.created_at if f else None) or order.created_at)

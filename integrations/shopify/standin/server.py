@@ -30,7 +30,7 @@ from datetime import UTC, datetime
 from http.server import ThreadingHTTPServer
 from typing import Any
 
-from domain.orders import Order
+from domain.orders import Fulfillment, Order
 from integrations.shopify.standin.cancellation import install_cancellations
 from integrations.shopify.standin.data import ShopData, build_shop_data
 from integrations.shopify.standin.execution import (
@@ -263,6 +263,11 @@ class FakeShopify:
     def add_order(self, order: Order) -> Node:
         with self._state_lock:
             return self.data.add(order)
+
+    def ship(self, order_gid: str, parcel: Fulfillment) -> Node:
+        """What the shop's admin does when the warehouse ships an order: see ShopData.ship."""
+        with self._state_lock:
+            return self.data.ship(order_gid, parcel)
 
     # -- serving
 
