@@ -15,11 +15,12 @@ re-exports what the Slack side uses, so that it imports one workflow module.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from commands import carriers
@@ -58,7 +59,7 @@ from commands.return_mail import Emailed, Told, email_label, tell_voided, valid_
 from commands.services import Services
 from domain.carrier import Carrier, CarrierError, Label, Parcel, ReturnItem, ReturnShipmentRequest, ServicePoint
 from domain.store import StoreError
-from domain.vocabulary import Delivery, LabelStatus
+from domain.vocabulary import Delivery, LabelStatus, ReturnStatus
 from storage import return_lifecycle as lifecycle
 from storage import returns as stored
 from storage.operations import OperationInProgress, run_once
@@ -109,6 +110,9 @@ __all__ = [
 # a case whose Slack steps are not done this long after it was opened was left by a stopped instance: the scheduler
 # finishes them (`resume:<rma>`); far beyond the seconds the steps take, and the label operation's lease
 RESUME_AFTER = timedelta(minutes=10)
+# the drop-off points asked for beside each booking, on threads kept between bookings (a thread started for each
+# one would be started just as the booking goes out, and hold it up)
+_POINTS = ThreadPoolExecutor(max_workers=8, thread_name_prefix="points")
 
 
 @dataclass(frozen=True)
@@ -193,7 +197,21 @@ def open_case(
         ) from None
     except stored.CaseRace:
         raise UserError(f"Another return of {order.name} was being opened at the same moment. Try again.") from None
-    return Opened(get_case(services.db, rma), created=created)
+    # a case this call opened is known without reading it back: the booking starts sooner
+    return Opened(_opened(rma, new, now) if created else get_case(services.db, rma), created=created)
+
+
+def _opened(rma: str, new: stored.NewCase, at: datetime) -> Case:
+    """The case `stored.open_case` has just inserted from `new`, as a read would give it: requested, nothing booked."""
+    return Case(
+        rma=rma, order_id=new.order_id, order_name=new.order_name, status=ReturnStatus.REQUESTED,
+        delivery=new.delivery, pickup_date=new.pickup_date, items=[dict(i) for i in new.items],
+        customer_email=new.customer_email, email_customer=new.email_customer, requested_by=new.requested_by,
+        created_at=at.astimezone(UTC), slack_channel=new.slack_channel, slack_thread_ts=new.slack_thread_ts,
+        sender=new.sender, weight_grams=new.weight_grams, pickup_phone=new.pickup_phone, language=new.language,
+        carrier=new.carrier, service_point_id=new.service_point_id,
+        service_points=[dict(p) for p in new.service_points], exchange=[dict(e) for e in new.exchange],
+    )  # fmt: skip
 
 
 def exchange_lines(items: list[dict[str, Any]], form: ReturnForm) -> list[dict[str, Any]]:
@@ -214,15 +232,23 @@ def carrier_of(services: Services, case: Case) -> Carrier:
     return carriers.named(services, case.label.carrier if case.label is not None else case.carrier)
 
 
-def create_label(services: Services, rma: str, *, book_again: bool = False) -> Case:
+def create_label(
+    services: Services, rma: str, *, book_again: bool = False, case: Case | None = None,
+    sending: Callable[[], None] | None = None,
+) -> Case:  # fmt: skip
     """Book the carrier for the case, once; a CarrierError's words are kept for the Retry button.
 
     Never twice: the booking intent is stored before the carrier is called (`stored.begin_booking`), with our RMA
     as the shipment's reference. When an earlier attempt went out and got no answer (a time-out, a crash between
     booking and saving), a carrier that can search by reference is asked first, and its booking is kept; one that
     cannot puts the case in "booking unknown", and only an agent's `book_again` books once more.
-    Raises CarrierFailed (with the carrier's words about the form's fields) or BookingUnknown."""
-    case = get_case(services.db, rma)
+    Raises CarrierFailed (with the carrier's words about the form's fields) or BookingUnknown.
+
+    `case`: the case just read (`open_case`'s), so that it is not read again before the booking; `sending` is
+    called once the intent is stored, as the carrier is about to be called (work beside the booking waits for it,
+    so as not to hold the booking up). The label made here is returned without reading the case back."""
+    if case is None or case.rma != rma:
+        case = get_case(services.db, rma)
     if case.label is not None:
         return case
     booking = carrier_of(services, case)
@@ -237,9 +263,13 @@ def create_label(services: Services, rma: str, *, book_again: bool = False) -> C
         language=case.language, customer_email=case.customer_email, service_point_id=case.service_point_id,
     )  # fmt: skip
     points = _Points(wanted=case.delivery == Delivery.DROP_OFF and not case.service_points)
+    made: list[Case] = []  # the case as this call's booking left it
 
     def book() -> dict[str, Any]:
-        before = stored.begin_booking(services.db, rma, services.clock())
+        begun = services.clock()
+        before = stored.begin_booking(services.db, rma, begun)
+        if sending is not None:
+            sending()
         label: Label | None = None
         if before and booking.finds_by_reference:
             label = booking.find_shipment(rma)  # an earlier attempt may have booked it: keep that booking
@@ -254,6 +284,7 @@ def create_label(services: Services, rma: str, *, book_again: bool = False) -> C
         label_id = stored.add_label(services.db, rma, new, now, due=_after_label(services, now),
                                     service_points=points.found or None)  # fmt: skip
         points.saved = True
+        made.append(_labelled(case, label_id, label, points.found, begun))
         return {"label_id": label_id}
 
     try:
@@ -278,19 +309,34 @@ def create_label(services: Services, rma: str, *, book_again: bool = False) -> C
     finally:
         if points.found and not points.saved:  # asked for, but the label failed: kept for the next try's e-mail
             stored.set_service_points(services.db, rma, points.found)
-    return get_case(services.db, rma)
+    # the label made just now is known without reading the case back: the file goes into the thread sooner
+    return made[0] if made else get_case(services.db, rma)
+
+
+def _labelled(case: Case, label_id: int, label: Label, points: list[dict[str, Any]], begun: datetime) -> Case:
+    """`case` as `stored.add_label` leaves it: label created, the new label (not e-mailed yet), the drop-off points
+    asked for beside the booking, the booking settled. Nothing else moves a case while its booking is out (only an
+    unbooked case is withdrawn), so this is the case as a read would give it."""
+    info = LabelInfo(
+        id=label_id, carrier=label.carrier, service=label.service, tracking_number=label.tracking_number,
+        tracking_url=label.tracking_url, status=LabelStatus.CREATED, pdf=label.pdf, reference=label.reference,
+        qr_code=label.qr_code, note=label.problem,
+    )  # fmt: skip
+    return dataclasses.replace(
+        case, status=ReturnStatus.LABEL_CREATED, error="", booking="", booking_at=begun, label=info,
+        service_points=points or case.service_points,
+    )  # fmt: skip
 
 
 def _book_beside_points(services: Services, booking: Carrier, request: ReturnShipmentRequest, points: _Points) -> Label:
     """Book the return; the nearest drop-off points (for the e-mail) are asked for at the same time."""
     if not points.wanted:
         return booking.create_return_shipment(request)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="points") as pool:
-        nearest = pool.submit(carriers.nearest_points, services, booking, request.sender)
-        try:
-            return booking.create_return_shipment(request)
-        finally:
-            points.found.extend(carriers.point_dicts(nearest.result()))
+    nearest = _POINTS.submit(carriers.nearest_points, services, booking, request.sender)
+    try:
+        return booking.create_return_shipment(request)
+    finally:
+        points.found.extend(carriers.point_dicts(nearest.result()))
 
 
 def _after_label(services: Services, now: datetime) -> list[stored.Due]:
@@ -303,10 +349,12 @@ def _after_label(services: Services, now: datetime) -> list[stored.Due]:
     ]
 
 
-def record_in_store(services: Services, rma: str) -> str:
+def record_in_store(services: Services, rma: str, *, case: Case | None = None) -> str:
     """The return in the shop's own system (Shopify: a return with our tracking), once; its id there.
-    "" for a store whose only record of returns is the bot's own case (the local store)."""
-    case = get_case(services.db, rma)
+    "" for a store whose only record of returns is the bot's own case (the local store). `case`: the case with
+    its label, as `create_label` gave it (not read again)."""
+    if case is None or case.rma != rma:
+        case = get_case(services.db, rma)
     label = case.label
     if label is None:
         raise UserError(f"{rma} has no label yet.")

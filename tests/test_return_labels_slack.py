@@ -22,7 +22,7 @@ from bot.shell.standin import (
 )
 from commands.services import ReturnSettings, Services
 from domain.carrier import CarrierError
-from domain.store import Store
+from domain.store import Store, StoreError
 from integrations.carriers.local import LocalCarrier
 from integrations.local_store.seed import seed_demo_orders
 from integrations.local_store.store import LocalStore
@@ -235,6 +235,38 @@ def test_a_carrier_failure_offers_retry_and_retry_finishes(slack: SlackHarness) 
     assert slack.fake.files == []
     slack.click(status, ActionId.RETURN_RETRY)
     assert [f.filename for f in slack.fake.files] == ["return-label-R1016-1.pdf"]
+    assert "Return *R1016-1*" in block_texts(slack.fake.message(CHANNEL, status["ts"]))
+
+
+def test_the_label_reaches_the_thread_before_the_shop_records_the_return(slack: SlackHarness, mail) -> None:
+    """The file goes into the thread as soon as the label exists: a shop that fails to record the return leaves it
+    there, with Retry on the message, and Retry records the return without sharing the file again."""
+    real = slack.services.store
+    recorded: list[str] = []
+
+    class Flaky:
+        keeps_returns = True
+
+        def create_return(self, order_id, items, **kwargs):
+            recorded.append(order_id)
+            if len(recorded) == 1:
+                assert [f.filename for f in slack.fake.files] == ["return-label-R1016-1.pdf"]
+                raise StoreError("the shop did not answer in time")
+            return real.create_return(order_id, items, **kwargs) if real.keeps_returns else "gid://test/Return/1"
+
+        def __getattr__(self, name):  # the rest of the Store protocol: the real store's
+            return getattr(real, name)
+
+    slack.services.store = Flaky()  # type: ignore[assignment]
+    card = card_for(slack, "#1016")
+    choose(slack, card, ReturnMenu.INSTANT)
+    status = next(m for m in slack.fake.thread(CHANNEL, card["ts"])[1:] if "R1016-1" in m.get("text", ""))
+    said = block_texts(status)
+    assert "has its label in this thread" in said and "did not answer in time" in said
+    assert mail[1].messages == []  # the e-mail follows the shop's record
+    slack.click(status, ActionId.RETURN_RETRY)
+    assert [f.filename for f in slack.fake.files] == ["return-label-R1016-1.pdf"]  # shared once
+    assert len(recorded) == 2 and len(mail[1].messages) == 1
     assert "Return *R1016-1*" in block_texts(slack.fake.message(CHANNEL, status["ts"]))
 
 

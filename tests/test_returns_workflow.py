@@ -116,6 +116,16 @@ def test_a_return_gets_one_case_one_label_and_one_email(services: Services, tmp_
         returns.draft_return(services, order_id(services, "#1001"))
 
 
+def test_the_cases_handed_on_without_a_read_are_the_cases_a_read_gives(services: Services) -> None:
+    # open_case and create_label build the case they have just written instead of reading it back: the same case
+    draft = returns.draft_return(services, order_id(services, "#1002"))
+    opened = returns.open_case(services, draft, returns.default_form(draft), "U1")
+    assert opened.case == returns.get_case(services.db, opened.case.rma)
+    labelled = returns.create_label(services, opened.case.rma, case=opened.case)
+    assert labelled.label is not None
+    assert labelled == returns.get_case(services.db, opened.case.rma)
+
+
 def test_two_agents_at_once_open_one_case(services: Services) -> None:
     draft = returns.draft_return(services, order_id(services, "#1002"))
     form = returns.default_form(draft)

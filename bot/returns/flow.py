@@ -1,12 +1,14 @@
 """Returns in Slack: the work after a click or a command, run on the worker pool, reported into the order's thread.
 
 Each job goes straight to the step it needs: `/return … instant` is job → `start` → `returns.create_label` (the
-carrier, booked while the working message is posted), then `finish` → `returns.record_in_store` (the store).
+carrier, booked on the job's thread while the working message is posted beside it), then `finish`: the label's
+file into the thread at once, then `returns.record_in_store` (the store), the e-mail and the message's update.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +35,10 @@ log = logging.getLogger(__name__)
 
 FIX_IN_FORM = "Use *Create return shipment* on the order card to fix it in the form."
 FIX_PLAIN = "Fix it in the form (Create return shipment on the order card)."
+SENDING_WAIT = 1.0  # seconds the working message waits for the booking to be on its way, at most
+# the working messages beside the bookings, on threads kept between returns: a thread started for each one would
+# hold its booking up (each is busy for a Slack call, so a few serve every worker of the pool; more only queue)
+_BESIDE = ThreadPoolExecutor(max_workers=8, thread_name_prefix="beside-booking")
 LIST_TITLES = {"open": "open returns", "overdue": "returns open for more than {days} days",
                "mine": "open returns you started"}  # fmt: skip
 
@@ -205,21 +211,33 @@ def start(
         raise SaidInSlack(
             f"Return {case.rma} of {escape(case.order_name)} was already started by <@{case.requested_by}>."
         )
-    # the carrier is booked while the working message goes into the thread: neither waits for the other, and the
-    # booking is the long pole (`finish` reports its outcome, and nothing is booked twice: see returns.create_label)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="booking") as pool:
-        booking = pool.submit(_book, ctx, case.rma)
-        status = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
-                                         text=working_text(case.order_name, user))  # fmt: skip
-        returns.set_slack_status(ctx.services.db, case.rma, str(status["ts"]))
-        booked = booking.result()
-    return Started(case.rma, str(status["ts"]), booked)
+    # the booking is the long pole: it runs on this thread, and the working message goes into the thread beside it
+    # once the booking's intent is stored and the carrier is being called, so as not to hold the booking up
+    # (`finish` reports the outcome and puts the file into the thread; nothing is booked twice: returns.create_label)
+    sending = threading.Event()
+    said = _BESIDE.submit(_working_message, ctx, client, case, user, sending)
+    try:
+        booked = _book(ctx, case, sending)
+    finally:
+        sending.set()  # the carrier was not called (a label made before, a failure): the message need not wait
+    return Started(case.rma, said.result(), booked)
 
 
-def _book(ctx: BotContext, rma: str) -> returns.Case | UserError:
+def _working_message(
+    ctx: BotContext, client: WebClient, case: returns.Case, user: str, sending: threading.Event
+) -> str:
+    """The message saying the label is being made (its ts), once the booking is on its way (SENDING_WAIT at most)."""
+    sending.wait(timeout=SENDING_WAIT)
+    status = client.chat_postMessage(channel=case.slack_channel, thread_ts=case.slack_thread_ts,
+                                     text=working_text(case.order_name, user))  # fmt: skip
+    returns.set_slack_status(ctx.services.db, case.rma, str(status["ts"]))
+    return str(status["ts"])
+
+
+def _book(ctx: BotContext, case: returns.Case, sending: threading.Event) -> returns.Case | UserError:
     """The label, or why there is none (said by `finish` once the working message is there to update)."""
     try:
-        return returns.create_label(ctx.services, rma)
+        return returns.create_label(ctx.services, case.rma, case=case, sending=sending.set)
     except UserError as exc:
         return exc
 
@@ -228,29 +246,23 @@ def finish(
     ctx: BotContext, client: WebClient, rma: str, status_ts: str, *, book_again: bool = False,
     booked: returns.Case | UserError | None = None,
 ) -> returns.Case:  # fmt: skip
-    """Label, store, PDF into the thread, e-mail: each once, whatever is retried. The status message says how far.
+    """Label, PDF into the thread, store, e-mail: each once, whatever is retried. The status message says how far.
     `book_again`: the agent found no booking after "booking unknown" (see returns.create_label); `booked`: what
-    `start` got from the carrier already."""
-    case = returns.get_case(ctx.services.db, rma)
+    `start` got from the carrier already.
+
+    The file goes into the thread as soon as the label exists: the agent has it while the shop records the return
+    (a store that does), and a store that fails leaves the label in the thread and Retry on the message."""
     try:
         if isinstance(booked, UserError):
             raise booked
         case = booked if booked is not None else returns.create_label(ctx.services, rma, book_again=book_again)
-        returns.record_in_store(ctx.services, rma)
-    except returns.BookingUnknown as exc:
-        text, blocks = unknown_message(case, exc.message, can_check=exc.can_check)
-        client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
-        raise SaidInSlack(escape(exc.message)) from exc
     except UserError as exc:
-        # Retry when trying again can help (the carrier down, a key fixed by an administrator, a step after the
-        # label); what the carrier refused in the form's fields needs the form: nothing was booked, so the case is
-        # withdrawn and its items are free for the corrected form
-        refused = isinstance(exc, returns.CarrierFailed) and bool(exc.fields) and not exc.retryable
-        again = not (refused and returns.withdraw_refused(ctx.services, rma))
-        text, blocks = failed_message(case, exc.message + ("" if again else f" {FIX_PLAIN}"), retry=again)
-        client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
-        raise SaidInSlack(escape(exc.message)) from exc
+        raise _failed(ctx, client, rma, status_ts, exc) from exc
     upload_label(ctx, client, case)
+    try:
+        returns.record_in_store(ctx.services, rma, case=case)
+    except UserError as exc:
+        raise _failed(ctx, client, rma, status_ts, exc) from exc
     if case.email_customer:
         try:
             returns.email_label(ctx.services, rma)
@@ -261,6 +273,22 @@ def finish(
     client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
     return_lifecycle.mark_finished(ctx.services, rma)  # the scheduler need not finish it (see commands.reminders)
     return case
+
+
+def _failed(ctx: BotContext, client: WebClient, rma: str, status_ts: str, exc: UserError) -> SaidInSlack:
+    """The status message says what stopped the return (with what the agent can do next); the error to raise."""
+    case = returns.get_case(ctx.services.db, rma)
+    if isinstance(exc, returns.BookingUnknown):
+        text, blocks = unknown_message(case, exc.message, can_check=exc.can_check)
+    else:
+        # Retry when trying again can help (the carrier down, a key fixed by an administrator, a step after the
+        # label); what the carrier refused in the form's fields needs the form: nothing was booked, so the case is
+        # withdrawn and its items are free for the corrected form
+        refused = isinstance(exc, returns.CarrierFailed) and bool(exc.fields) and not exc.retryable
+        again = not (refused and returns.withdraw_refused(ctx.services, rma))
+        text, blocks = failed_message(case, exc.message + ("" if again else f" {FIX_PLAIN}"), retry=again)
+    client.chat_update(channel=case.slack_channel, ts=status_ts, text=text, blocks=blocks)
+    return SaidInSlack(escape(exc.message))
 
 
 def upload_label(ctx: BotContext, client: WebClient, case: returns.Case) -> None:

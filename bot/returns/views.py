@@ -82,8 +82,12 @@ def label_message(case: Case, now: datetime, *, carrier: str = "", can_void: boo
 
 
 def failed_message(case: Case, reason: str, *, retry: bool = True) -> tuple[str, list[Block]]:
-    """The label was not made; Retry when trying again can help (the carrier down), not for a refused address."""
-    what = f"The label for return *{case.rma}* ({escape(case.order_name)}) was not made: {escape(reason)}"
+    """The label was not made, or a step after it failed (the shop's record: the label is in the thread already);
+    Retry when trying again can help (the carrier down), not for a refused address."""
+    if case.label is None:
+        what = f"The label for return *{case.rma}* ({escape(case.order_name)}) was not made: {escape(reason)}"
+    else:
+        what = f"Return *{case.rma}* ({escape(case.order_name)}) has its label in this thread, but: {escape(reason)}"
     blocks = [section(f"⚠️ {what}", BlockId.RETURN_STATUS)]
     if retry:
         blocks.append(
@@ -93,7 +97,9 @@ def failed_message(case: Case, reason: str, *, retry: bool = True) -> tuple[str,
                 "elements": [_button(ActionId.RETURN_RETRY, "Retry", case.rma) | {"style": "primary"}],
             }
         )
-    return f"The label for {case.rma} was not made: {escape(reason)}", blocks
+    if case.label is None:
+        return f"The label for {case.rma} was not made: {escape(reason)}", blocks
+    return f"Return {case.rma} has its label, but: {escape(reason)}", blocks
 
 
 def unknown_message(case: Case, reason: str, *, can_check: bool) -> tuple[str, list[Block]]:

@@ -7,8 +7,7 @@ import io
 from collections.abc import Mapping
 from typing import Any
 
-from reportlab.graphics.barcode import createBarcodeDrawing
-from reportlab.graphics.shapes import Drawing
+from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -56,8 +55,9 @@ def label_pdf(item_id: str, service: str, shipment: Mapping[str, Any]) -> bytes:
         for line in lines:
             text.textLine(line)
         canvas.drawText(text)
-    barcode: Drawing = createBarcodeDrawing("Code128", value=item_id, barHeight=18 * mm, humanReadable=True)
-    barcode.drawOn(canvas, left + 5 * mm, top - 95 * mm)
+    # drawn straight onto the canvas: a barcode Drawing (one validated shape per bar) takes ~20 ms a label, which
+    # the benchmarks would count as the carrier's answer coming late
+    Code128(item_id, barHeight=18 * mm, humanReadable=True).drawOn(canvas, left + 5 * mm, top - 95 * mm)
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
