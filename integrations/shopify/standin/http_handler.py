@@ -3,14 +3,14 @@ and the Answer it sends back. What to answer is FakeShopify's to decide (server.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from integrations.loopback import LoopbackHandler
+
 if TYPE_CHECKING:
-    from integrations.shopify.standin.server import FakeShopify
+    pass
 
 
 @dataclass
@@ -25,23 +25,7 @@ class Answer:
     content_type: str = "application/json"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as httpx clients and benchmarks expect
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
-
-    def setup(self) -> None:
-        super().setup()
-        fake: FakeShopify = self.server.fake  # type: ignore[attr-defined]
-        with fake._lock:
-            fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        fake: FakeShopify = self.server.fake  # type: ignore[attr-defined]
-        with fake._lock:
-            fake._connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
-
+class Handler(LoopbackHandler):
     server_version = "FakeShopify/1.0"
 
     def do_POST(self) -> None:

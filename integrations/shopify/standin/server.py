@@ -18,19 +18,17 @@ the record of calls). Executing the GraphQL is execution.py's part; the HTTP han
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from domain.orders import Fulfillment, Order
+from integrations.loopback import LoopbackServer
 from integrations.shopify.standin.cancellation import install_cancellations
 from integrations.shopify.standin.data import ShopData, build_shop_data
 from integrations.shopify.standin.execution import (
@@ -139,10 +137,7 @@ class FakeShopify:
         self._delay = 0.0
         self._lock = threading.Lock()  # calls, rejections, faults
         self._state_lock = threading.RLock()  # the shop's data while a request executes
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()  # open keep-alive connections, closed by stop()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback = LoopbackServer(Handler, self, "fake-shopify")
         install_refunds(self)  # a shop without refunds is no shop: every fake has them
         self.cancellations = install_cancellations(self)  # orderCancel as a job, job(id:), Order.risk
         self.drafts = install_replacements(self)  # draft orders, variants, tagsAdd, orderUpdate (replacements)
@@ -150,31 +145,11 @@ class FakeShopify:
     # -- lifecycle
 
     def start(self) -> FakeShopify:
-        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-shopify", daemon=True
-        )
-        self._thread.start()
+        self._loopback.start()
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # wakes requests sleeping in a delay or timeout
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        with self._lock:
-            connections, self._connections = list(self._connections), set()
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._loopback.stop()
 
     def __enter__(self) -> FakeShopify:
         return self.start()
@@ -184,8 +159,7 @@ class FakeShopify:
 
     @property
     def port(self) -> int:
-        assert self._server is not None, "FakeShopify is not started"
-        return self._server.server_address[1]
+        return self._loopback.port
 
     @property
     def base_url(self) -> str:
@@ -290,7 +264,7 @@ class FakeShopify:
 
     def _pause(self, seconds: float) -> bool:
         """Sleep unless the fake stops meanwhile; False when it did."""
-        return seconds <= 0 or not self._stopping.wait(seconds)
+        return seconds <= 0 or not self._loopback.stopping.wait(seconds)
 
     def _record(self, body: Mapping[str, Any], arrived: float, answer: Answer) -> None:
         given_query, given_variables = body.get("query"), body.get("variables")

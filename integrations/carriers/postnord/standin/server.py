@@ -18,24 +18,22 @@ dropped connection.
 from __future__ import annotations
 
 import base64
-import contextlib
 import itertools
 import json
 import re
-import socket
 import threading
 import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from integrations.carriers.postnord import codes
 from integrations.carriers.postnord.standin import documents
 from integrations.carriers.postnord.standin.checks import SERVICE_COUNTRIES, Agreement, Fault, read_instruction
+from integrations.loopback import LoopbackHandler, LoopbackServer
 from integrations.mail.qr_image import qr_png
 
 FAULT_KINDS = ("401", "403", "429", "500", "502_html", "503", "timeout", "book_then_timeout", "drop")
@@ -104,38 +102,16 @@ class FakePostNord:
         self._faults: deque[tuple[str, float | None, str | None]] = deque()
         self._serials = itertools.count(100_001)
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._connections: set[socket.socket] = set()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._loopback = LoopbackServer(_Handler, self, "fake-postnord")
 
     # -- lifecycle
 
     def start(self, port: int = 0) -> FakePostNord:
-        server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
-        server.daemon_threads = True
-        server.fake = self  # type: ignore[attr-defined]
-        self._server = server
-        self._stopping.clear()
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="fake-postnord", daemon=True)  # fmt: skip
-        self._thread.start()
+        self._loopback.start(port)
         return self
 
     def stop(self) -> None:
-        self._stopping.set()  # wakes answers held back by latency or a time-out
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        with self._lock:
-            connections, self._connections = list(self._connections), set()
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._loopback.stop()
 
     def __enter__(self) -> FakePostNord:
         return self.start()
@@ -145,8 +121,7 @@ class FakePostNord:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "FakePostNord is not started"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._loopback.port}"
 
     # -- test controls
 
@@ -253,7 +228,7 @@ class FakePostNord:
 
     def _pause(self, seconds: float) -> bool:
         """Wait unless the fake stops meanwhile; False when it did."""
-        return seconds <= 0 or not self._stopping.wait(seconds)
+        return seconds <= 0 or not self._loopback.stopping.wait(seconds)
 
     def _route(self, method: str, path: str, query: Mapping[str, str], body: Any) -> tuple[int, Any]:
         if method == "POST" and path in _LABEL_SERVICES:
@@ -387,23 +362,8 @@ def _error(message: str, faults: list[dict[str, Any]]) -> dict[str, Any]:
     return {"message": message, "compositeFault": {"faults": faults}}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects
-    disable_nagle_algorithm = True
+class _Handler(LoopbackHandler):
     server_version = "FakePostNord/1.0"
-
-    def setup(self) -> None:
-        super().setup()
-        fake: FakePostNord = self.server.fake  # type: ignore[attr-defined]
-        with fake._lock:
-            fake._connections.add(self.connection)
-
-    def finish(self) -> None:
-        fake: FakePostNord = self.server.fake  # type: ignore[attr-defined]
-        with fake._lock:
-            fake._connections.discard(self.connection)
-        with contextlib.suppress(OSError):
-            super().finish()
 
     def do_GET(self) -> None:
         self._serve("GET")
