@@ -449,11 +449,16 @@ def names_matching(db: Database, prefix: str) -> list[str]:
     """Orders whose folded customer name has a word starting with `prefix`, through the name index."""
     with db.session() as session:
         if db.dialect == "sqlite":
-            # an external-content FTS5 index must agree with its table
-            session.execute(text("INSERT INTO order_name_fts(order_name_fts, rank) VALUES ('integrity-check', 1)"))
+            # external-content FTS5 indexes must agree with their tables
+            for fts in ("order_name_fts", "order_name_fts_distinct"):
+                session.execute(text(f"INSERT INTO {fts}({fts}, rank) VALUES ('integrity-check', 1)"))
+            # the distinct names the index finds, and the orders linked to them that carry them (migration 0011)
             stmt = text(
-                "SELECT o.name FROM order_name_fts JOIN orders o ON o.id = order_name_fts.rowid "
-                "WHERE order_name_fts MATCH :q ORDER BY o.name"
+                "SELECT DISTINCT o.name FROM order_name_fts_distinct AS f "
+                "JOIN order_names_distinct AS d ON d.id = f.rowid "
+                "JOIN order_names_orders AS l ON l.name = d.name "
+                "JOIN orders AS o ON o.id = l.order_id AND o.search_name = d.name "
+                "WHERE order_name_fts_distinct MATCH :q ORDER BY o.name"
             )
             return list(session.scalars(stmt, {"q": f'"{prefix}"*'}))
         stmt = text(

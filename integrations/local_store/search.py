@@ -1,27 +1,32 @@
-"""Which local orders a query matches, as SQL over the narrow search structures (migrations 0001 and 0007).
+"""Which local orders a query matches, as SQL over the narrow search structures (migrations 0001, 0007 and 0011).
 
 A name matches the customer's (billing) name or the shipping name, every typed word the start of a word of the
 same name: the recipient of a gift is found by their own name. It also matches every other order of an e-mail
 any of whose orders carries the name: the customer is the e-mail, and an export leaves the name off some of
 their orders. A phone number (E.164) matches any of the order's Phone, Billing Phone and Shipping Phone.
 
-SQLite: one FTS5 table over the orders' search_name, ship_search_name and phone_keys. PostgreSQL: `order_names`,
-a narrow copy of (id, created_at, names, e-mail, phones) with GIN indexes, where the newest matches are sorted
-without reading a wide order row. A name that matches very many orders (one letter) reads at most HITS_CAP of
-them: counted, and the newest of them listed.
+A name query is matched against each distinct folded name once (migration 0011: `order_names_distinct`, indexed by
+FTS5 on SQLite and by the prefix GIN index on PostgreSQL), one index row per name, so every word is in the same
+name without a check per order. `order_names_orders` links each name to every order of every e-mail that carries
+it (and an order without e-mail to its own names), so the e-mail expansion is done when orders are written, and
+the newest matches are sorted on those narrow rows without reading a wide order row. A name that matches very many
+orders (one letter) reads at most HITS_CAP links: counted, and the newest of them listed.
+
+Phone numbers: SQLite's FTS5 table `order_name_fts` over the orders' phone_keys; PostgreSQL's `order_names`, a narrow
+copy of (id, created_at, phones) with a GIN index. The statements run on the driver's connection (see detail.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import TextualSelect, text
+from sqlalchemy import ColumnElement
 
 from domain.money import Money
 from domain.orders import FinancialStatus, FulfillmentStatus, OrderQuery, OrderRef, OrderSummary, SearchKind
 from domain.text import words_start
+from integrations.local_store import detail
 from storage.db import Database
 from storage.models import AddressRow, OrderRow
 
@@ -32,11 +37,13 @@ PREFIX_KEY_LENGTH = 6  # PostgreSQL's name index holds each word's prefixes up t
 @dataclass(frozen=True)
 class Matches:
     """SQL selecting the `id` of every matching order (in no order), and its parameters. `newest` selects the
-    `limit` newest of them where the database can sort them in the narrow table (PostgreSQL), else None."""
+    `limit` newest of them where the database can sort them in the narrow table, else None. `count` (names) selects
+    how many link rows were read and how many orders (at most :count_cap) they name."""
 
     sql: str
     params: dict[str, Any]
     newest: str | None = None
+    count: str | None = None
 
 
 def matches(query: OrderQuery, dialect: str) -> Matches:
@@ -68,54 +75,49 @@ def matches(query: OrderQuery, dialect: str) -> Matches:
 
 
 def _sqlite_name(folded: str) -> Matches:
-    # every word is a prefix ("jani berz" finds "janis berzins"), all of them in the same name; quoting keeps
-    # FTS syntax out (words are [a-z0-9]+ after folding anyway). The hits are sorted, and their e-mails' other
-    # orders found, in the narrow order_names copy (migration 0007), never on a wide order row each.
+    # every word is a prefix ("jani berz" finds "janis berzins"), all of them in the same name: one FTS5 row is one
+    # name. Quoting keeps FTS syntax out (words are [a-z0-9]+ after folding anyway).
     words = " AND ".join(f'"{w}"*' for w in folded.split())
-    match = f"search_name : ({words}) OR ship_search_name : ({words})"
-    matched = (
-        "WITH hits(id) AS (SELECT rowid FROM order_name_fts WHERE order_name_fts MATCH :match "
-        "ORDER BY rowid DESC LIMIT :cap), "
-        "found AS (SELECT n.order_id, n.created_at, n.email_lower FROM order_names AS n "
-        "JOIN hits ON n.order_id = hits.id), "
-        "matched AS (SELECT order_id, created_at FROM found UNION "
-        "SELECT e.order_id, e.created_at FROM order_names AS e WHERE e.email_lower <> '' AND e.email_lower IN "
-        "(SELECT email_lower FROM found WHERE email_lower <> ''))"
+    names = (
+        "SELECT name FROM order_names_distinct WHERE id IN (SELECT rowid FROM order_name_fts_distinct "
+        "WHERE order_name_fts_distinct MATCH :match)"
     )
-    return Matches(
-        f"{matched} SELECT order_id AS id FROM matched",
-        {"match": match, "cap": HITS_CAP},
-        newest=f"{matched} SELECT order_id FROM matched ORDER BY created_at DESC, order_id DESC LIMIT :limit",
-    )
+    return _linked(names, {"match": words})
 
 
 def _postgres_name(folded: str) -> Matches:
     words = folded.split()
-    # exact keys of the prefix index find the candidates; each is then checked name by name (a billing first name
-    # and a shipping surname are no match), with words longer than the index's keys as prefixes
+    # the typed words, cut to the prefix index's key length, are exact keys: one row is one name, so a row with
+    # every key is a match, unless a word is longer than the keys (then it is checked as a prefix)
     keys = " & ".join(w[:PREFIX_KEY_LENGTH] for w in words)
-    prefixes = " & ".join(f"{w}:*" for w in words)
-    in_one_name = (
-        "(to_tsvector('simple'::regconfig, search_name) @@ to_tsquery('simple', :prefixes) "
-        "OR to_tsvector('simple'::regconfig, ship_search_name) @@ to_tsquery('simple', :prefixes))"
-    )
-    if all(len(w) <= PREFIX_KEY_LENGTH for w in words):
-        in_one_name = f"(ship_search_name = '' OR {in_one_name})"  # one name, every word an exact key: matched
-    hits = (
-        "SELECT order_id, created_at, email_lower FROM order_names "
-        "WHERE returnbot_name_prefixes(search_name || ' ' || ship_search_name) @@ to_tsquery('simple', :keys) "
-        f"AND {in_one_name} LIMIT :cap"
-    )
-    matched = (
-        f"WITH hits AS MATERIALIZED ({hits}), matched AS ("
-        "SELECT order_id, created_at FROM hits UNION "
-        "SELECT n.order_id, n.created_at FROM order_names AS n WHERE n.email_lower <> '' AND n.email_lower IN "
-        "(SELECT email_lower FROM hits WHERE email_lower <> ''))"
-    )
+    names = "SELECT name FROM order_names_distinct WHERE returnbot_name_prefixes(name) @@ to_tsquery('simple', :keys)"
+    params = {"keys": keys}
+    if any(len(w) > PREFIX_KEY_LENGTH for w in words):
+        names += " AND to_tsvector('simple'::regconfig, name) @@ to_tsquery('simple', :prefixes)"
+        params["prefixes"] = " & ".join(f"{w}:*" for w in words)
+    return _linked(names, params, postgres=True)
+
+
+def _linked(names: str, params: dict[str, Any], postgres: bool = False) -> Matches:
+    """The orders linked to the names `names` selects (migration 0011: each e-mail's orders are linked to every
+    name of any of them), read from the narrow link rows, at most HITS_CAP of them: one index range per name.
+    PostgreSQL reads them name by name (a LATERAL subquery with its own LIMIT, which the planner cannot flatten
+    into a join): with a guess of how many names match, it would rather hash-join the whole link table."""
+    if postgres:
+        links = (
+            f"SELECT l.order_id, l.created_at FROM ({names}) AS d CROSS JOIN LATERAL "
+            "(SELECT order_id, created_at FROM order_names_orders WHERE name = d.name LIMIT :cap) AS l LIMIT :cap"
+        )
+        hits = f"WITH hits AS MATERIALIZED ({links})"
+    else:
+        hits = f"WITH hits AS (SELECT order_id, created_at FROM order_names_orders WHERE name IN ({names}) LIMIT :cap)"
     return Matches(
-        f"{matched} SELECT order_id AS id FROM matched",
-        {"keys": keys, "prefixes": prefixes, "cap": HITS_CAP},
-        newest=f"{matched} SELECT order_id FROM matched ORDER BY created_at DESC, order_id DESC LIMIT :limit",
+        f"{hits} SELECT DISTINCT order_id AS id FROM hits",
+        {**params, "cap": HITS_CAP},
+        newest=f"{hits} SELECT order_id FROM (SELECT DISTINCT order_id, created_at FROM hits "
+        "ORDER BY created_at DESC, order_id DESC LIMIT :limit) AS n",
+        count=f"{hits} SELECT (SELECT count(*) FROM hits), "
+        "(SELECT count(*) FROM (SELECT DISTINCT order_id FROM hits LIMIT :count_cap) AS m)",
     )
 
 
@@ -127,33 +129,35 @@ _SUMMARY = (
 
 
 def find_orders(db: Database, query: OrderQuery, limit: int) -> list[OrderSummary]:
-    """The `limit` newest matching orders, newest first, in one statement."""
+    """The `limit` newest matching orders, newest first, in one statement (on the driver's connection, as
+    detail.py reads an order: at a few rows, SQLAlchemy's session and result machinery cost more than the query)."""
     found = matches(query, db.dialect)
     ids = found.newest if found.newest is not None else found.sql
     sql = f"{_SUMMARY} WHERE o.id IN ({ids}) ORDER BY o.created_at DESC, o.id DESC LIMIT :limit"
-    with db.session() as session:
-        rows = session.execute(_typed(sql), {**found.params, "limit": limit}).all()
-    return [_summary(row, query) for row in rows]
+    description, rows = detail.query(db, sql, {**found.params, "limit": limit})
+    read = detail.reader(_SUMMARY_COLUMNS, _SUMMARY_NAMES, db.engine.dialect, description)
+    return [_summary(row, query) for row in read(rows)]
 
 
 def count_orders(db: Database, query: OrderQuery, cap: int) -> int:
     found = matches(query, db.dialect)
-    sql = f"SELECT count(*) FROM ({found.sql} LIMIT :count_cap) AS m"
-    with db.session() as session:
-        return int(session.execute(_text(sql), {**found.params, "count_cap": cap}).scalar_one())
+    if found.count is None:
+        sql = f"SELECT count(*) FROM ({found.sql} LIMIT :count_cap) AS m"
+        _description, rows = detail.query(db, sql, {**found.params, "count_cap": cap})
+        return int(rows[0][0])
+    _description, rows = detail.query(db, found.count, {**found.params, "count_cap": cap})
+    links, orders = rows[0]
+    # HITS_CAP links read and more left: more orders match than were counted, as many as the caller counts to
+    return cap if links >= HITS_CAP else int(orders)
 
 
-_text = lru_cache(maxsize=64)(text)  # the statements are few: each parsed for its parameters once
-
-
-@lru_cache(maxsize=64)
-def _typed(sql: str) -> TextualSelect:
-    """Result columns through the models' types: amounts as Decimal, times as aware UTC datetimes."""
-    return text(sql).columns(
-        OrderRow.id, OrderRow.name, OrderRow.customer_name, OrderRow.email, OrderRow.created_at, OrderRow.total,
-        OrderRow.currency, OrderRow.financial_status, OrderRow.fulfillment_status, OrderRow.cancelled_at,
-        AddressRow.name.label("ship_name"),
-    )  # fmt: skip
+# what _SUMMARY selects, read through the models' types: amounts as Decimal, times as aware UTC datetimes
+_SUMMARY_COLUMNS: list[ColumnElement[Any]] = [
+    OrderRow.__table__.c[name]
+    for name in ("id", "name", "customer_name", "email", "created_at", "total", "currency", "financial_status",
+                 "fulfillment_status", "cancelled_at")
+] + [AddressRow.__table__.c["name"]]  # fmt: skip
+_SUMMARY_NAMES = [*(c.name for c in _SUMMARY_COLUMNS[:-1]), "ship_name"]
 
 
 def _summary(row: Any, query: OrderQuery) -> OrderSummary:
@@ -162,6 +166,7 @@ def _summary(row: Any, query: OrderQuery) -> OrderSummary:
     if (
         query.kind is SearchKind.NAME
         and ship_name
+        and ship_name != row.customer_name  # the same person (most orders): no need to fold the names
         and not words_start(query.value, row.customer_name)
         and words_start(query.value, ship_name)
     ):

@@ -60,10 +60,9 @@ class LocalStore:
     def get_order(self, order_id: str) -> Order | None:
         if not order_id.isdigit():
             return None
-        # plain rows, not ORM objects: building the graph of mapped objects cost more than the SQL; on
-        # PostgreSQL in one round trip (integrations/local_store/detail.py)
-        with self.db.session() as session:
-            found = detail.read_order(session, int(order_id))
+        # plain rows, not ORM objects: building the graph of mapped objects cost more than the SQL; in one
+        # round trip (integrations/local_store/detail.py)
+        found = detail.read_order(self.db, int(order_id))
         if found is None:
             return None
         order, (addresses, line_items, fulfillments, transactions) = found

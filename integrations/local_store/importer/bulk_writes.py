@@ -4,6 +4,7 @@ instead of by a trigger per order, on both databases."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from operator import itemgetter
@@ -90,24 +91,28 @@ def _processed(values: Sequence[Any], process: Callable[[Any], Any]) -> Iterator
     return map(done.__getitem__, keys)
 
 
-# migrations 0001, 0007: SQLite's name index and narrow copy of the orders, kept up by these insert triggers
-_NAME_INDEX_TRIGGER = "orders_fts_ai"
-_NARROW_COPY_TRIGGER = "order_names_ai"
-_INDEXED = "search_name, ship_search_name, phone_keys"  # what it indexes (0007)
+# migrations 0001, 0007, 0011: SQLite's phone index and name links, kept up by these triggers
+_PHONE_INDEX_TRIGGER = "orders_fts_ai"
+_LINK_TRIGGERS = ("order_names_links_ai", "order_names_links_au")
+_NAME_INDEX_TRIGGER = "order_names_distinct_ai"
+_NARROW = "id, created_at, email_lower, search_name, ship_search_name"
+_PG_LINK = "returnbot_link_order_names(integer[], text[])"  # PostgreSQL's name links (0011)
 
 
 @contextmanager
-def name_index_filled_at_the_end(conn: Connection, written: list[int]) -> Iterator[None]:
-    """Index the orders an import writes (`written`, their ids, complete once the block ends) in one statement
-    at the end instead of one trigger run per order.
+def name_index_filled_at_the_end(conn: Connection, written: list[int], left_emails: set[str]) -> Iterator[None]:
+    """Index the orders an import writes (`written`, their ids, complete once the block ends; `left_emails`, the
+    e-mails rewritten orders had before, complete too) in a few statements at the end instead of trigger runs
+    per order: their phone numbers, and the links from names to orders (migration 0011), for every order of
+    their e-mails.
 
     SQLite: FTS5 fired from a row trigger costs 20-40 µs an order, more than the rest of the import spends on
-    it; one INSERT ... SELECT costs a tenth of that. The insert trigger is dropped, and created again from the
-    SQL the database stored for it, inside the import's transaction: nobody sees it missing, and a failed import
-    rolls the drop back with everything else. A rewritten order is indexed again by the update trigger.
-    PostgreSQL: the trigger that copies each order into the narrow `order_names` stands aside for this
-    transaction (`returnbot.bulk_import`, see migration 0007), and the copy is made for every written order at
-    the end. Another schema (no such trigger) is left as it is.
+    it; one INSERT ... SELECT costs a tenth of that. The triggers are dropped, and created again from the SQL
+    the database stored for them, inside the import's transaction: nobody sees them missing, and a failed import
+    rolls the drop back with everything else. A rewritten order's phone numbers are indexed again by the update
+    trigger. PostgreSQL: the triggers stand aside for this transaction (`returnbot.bulk_import`, see migrations
+    0007 and 0011); the narrow `order_names` copy is made, and the names linked, for every written order at the
+    end. Another schema (no such triggers) is left as it is.
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SET LOCAL returnbot.bulk_import = 'on'"))
@@ -123,14 +128,20 @@ def name_index_filled_at_the_end(conn: Connection, written: list[int]) -> Iterat
             ),
             {"ids": written},
         )
+        if written and conn.scalar(text(f"SELECT to_regprocedure('{_PG_LINK}') IS NOT NULL")):
+            conn.execute(
+                text("SELECT returnbot_link_order_names(CAST(:ids AS integer[]), CAST(:emails AS text[]))"),
+                {"ids": written, "emails": sorted(left_emails)},
+            )
         conn.execute(text("SET LOCAL returnbot.bulk_import = 'off'"))
         return
-    found = conn.execute(
-        text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN (:index, :copy)"),
-        {"index": _NAME_INDEX_TRIGGER, "copy": _NARROW_COPY_TRIGGER},
+    names = (_PHONE_INDEX_TRIGGER, *_LINK_TRIGGERS, _NAME_INDEX_TRIGGER)
+    found = conn.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({', '.join('?' * len(names))})",
+        names,
     )
     triggers: dict[str, str] = {name: sql for name, sql in found}
-    if len(triggers) < 2:
+    if len(triggers) < len(names):
         yield
         return
     first_new = (conn.scalar(select(func.max(text("id"))).select_from(text("orders"))) or 0) + 1
@@ -138,15 +149,72 @@ def name_index_filled_at_the_end(conn: Connection, written: list[int]) -> Iterat
         conn.exec_driver_sql(f"DROP TRIGGER {name}")
     yield
     conn.execute(
-        text(f"INSERT INTO order_name_fts(rowid, {_INDEXED}) SELECT id, {_INDEXED} FROM orders WHERE id >= :first"),
+        text("INSERT INTO order_name_fts(rowid, phone_keys) SELECT id, phone_keys FROM orders WHERE id >= :first"),
         {"first": first_new},
     )
-    conn.execute(
-        text(
-            "INSERT INTO order_names (order_id, created_at, email_lower) "
-            "SELECT id, created_at, email_lower FROM orders WHERE id >= :first"
-        ),
-        {"first": first_new},
-    )
+    _sqlite_links(conn, first_new, [i for i in written if i < first_new], left_emails)
     for sql in triggers.values():
         conn.exec_driver_sql(sql)
+
+
+def _sqlite_links(conn: Connection, first_new: int, rewritten: list[int], left_emails: set[str]) -> None:
+    """Link again the orders from `first_new` on, the `rewritten` ones and every order of their e-mails and of
+    `left_emails`, read once into a narrow temporary table (the SQL of migration 0011's triggers, in bulk)."""
+    fresh = first_new == 1 and not rewritten  # the store was empty: every order is new, no e-mail reaches further
+    conn.exec_driver_sql(
+        "CREATE TEMP TABLE returnbot_name_links (id INTEGER PRIMARY KEY, created_at, email_lower, search_name, "
+        "ship_search_name)"
+    )
+    links = "temp.returnbot_name_links"
+    conn.execute(text(f"INSERT INTO {links} SELECT {_NARROW} FROM orders WHERE id >= :first"), {"first": first_new})
+    if not fresh:
+        conn.execute(
+            text(
+                f"INSERT OR IGNORE INTO {links} SELECT {_NARROW} FROM orders "
+                "WHERE id IN (SELECT value FROM json_each(:i))"
+            ),
+            {"i": json.dumps(rewritten)},
+        )
+        conn.execute(
+            text(
+                f"INSERT OR IGNORE INTO {links} SELECT {_NARROW} FROM orders "
+                "WHERE email_lower <> '' AND email_lower IN "
+                f"(SELECT email_lower FROM {links} WHERE email_lower <> '' UNION SELECT value FROM json_each(:left))"
+            ),
+            {"left": json.dumps(sorted(left_emails))},
+        )
+        conn.exec_driver_sql(f"DELETE FROM order_names_orders WHERE order_id IN (SELECT id FROM {links})")
+    last_name = conn.scalar(text("SELECT max(id) FROM order_names_distinct")) or 0
+    conn.exec_driver_sql(f"INSERT INTO order_names_distinct (name) {_new_names(links)}")
+    conn.execute(
+        text(
+            "INSERT INTO order_name_fts_distinct(rowid, name) "
+            "SELECT id, name FROM order_names_distinct WHERE id > :last"
+        ),
+        {"last": last_name},
+    )
+    conn.exec_driver_sql(
+        f"INSERT INTO order_names_orders (name, created_at, order_id) SELECT * FROM ({_links(links)}) ORDER BY 1, 2, 3"
+    )
+    conn.exec_driver_sql(f"DROP TABLE {links}")
+
+
+def _links(source: str) -> str:
+    """(name, created_at, order_id) for the orders of `source` (whole e-mail groups): each e-mail's names with each
+    of its orders, an order without e-mail with its own names (as migration 0011 links them)."""
+    return (
+        f"SELECT g.name, a.created_at, a.id FROM {source} AS a JOIN ("
+        f"SELECT email_lower, search_name AS name FROM {source} AS s WHERE email_lower <> '' AND search_name <> '' "
+        f"UNION SELECT email_lower, ship_search_name FROM {source} AS s "
+        "WHERE email_lower <> '' AND ship_search_name <> '') AS g ON g.email_lower = a.email_lower "
+        f"UNION SELECT search_name, created_at, id FROM {source} AS a WHERE email_lower = '' AND search_name <> '' "
+        f"UNION SELECT ship_search_name, created_at, id FROM {source} AS a "
+        "WHERE email_lower = '' AND ship_search_name <> ''"
+    )
+
+
+def _new_names(source: str) -> str:
+    return (
+        f"SELECT n FROM (SELECT search_name AS n FROM {source} AS s UNION SELECT ship_search_name FROM {source} AS s) "
+        "AS u WHERE n <> '' AND n NOT IN (SELECT name FROM order_names_distinct) ORDER BY n"
+    )

@@ -59,7 +59,7 @@ def import_orders(
                 existing, only_demo = _prepare(conn, alongside_demo)
                 writer = OrderWriter(conn, ImportSummary())
                 reading = Reading(columns, existing, only_demo, region, deliver=writer.add, summary=writer.summary)
-                with name_index_filled_at_the_end(conn, writer.written):
+                with name_index_filled_at_the_end(conn, writer.written, writer.left_emails):
                     reading.run(reader, header_line, progress, bytes_read, PROGRESS_EVERY)
                     writer.flush()
                 return writer.summary

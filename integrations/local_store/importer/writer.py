@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from integrations.local_store.importer.bulk_writes import BulkInsert, PrimaryKeys
 from integrations.local_store.importer.order_parser import ParsedOrder
@@ -24,6 +24,7 @@ class OrderWriter:
         self.batch: list[ParsedOrder] = []
         self.batch_rows = 0
         self.written: list[int] = []  # ids of the orders inserted or rewritten, for the name index
+        self.left_emails: set[str] = set()  # the e-mails rewritten orders had: their other orders are linked again
         self.order_ids = PrimaryKeys(conn, ORDERS)
         self.fulfillment_ids = PrimaryKeys(conn, FULFILLMENTS)
         self.insert_orders = BulkInsert(conn, ORDERS, with_id=True)
@@ -58,9 +59,11 @@ class OrderWriter:
 
     def _rewrite(self, orders: list[ParsedOrder]) -> None:
         """Same primary key (workflows and Slack buttons refer to it), fresh children."""
+        ids = [o.order_id for o in orders]
+        was = select(ORDERS.c.email_lower).where(ORDERS.c.id.in_(ids), ORDERS.c.email_lower != "")
+        self.left_emails.update(self.conn.scalars(was))
         stmt = update(ORDERS).where(ORDERS.c.id == bindparam("order_pk"))
         self.conn.execute(stmt, [{**o.values, "order_pk": o.order_id} for o in orders])
-        ids = [o.order_id for o in orders]
         # line items first: they point at fulfillments
         for table in (LINE_ITEMS, FULFILLMENTS, ADDRESSES, TRANSACTIONS):
             self.conn.execute(delete(table).where(table.c.order_id.in_(ids)))
