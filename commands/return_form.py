@@ -116,13 +116,20 @@ def draft_for(services: Services, order: Order) -> ReturnDraft:
 
 def can_return(services: Services, order: Order) -> bool:
     """Whether the order card offers "Create return": something shipped that is not in a return yet."""
+    if order.cancelled or not _shipped(order):
+        return False
+    return returnable(order, stored.quantities_in_returns(services.db, order.ref.id))
+
+
+def returnable(order: Order, taken: Mapping[str, int]) -> bool:
+    """Something of `order` shipped and not yet in a return, given the quantities `taken` by returns, by line."""
     if order.cancelled:
         return False
-    shipped = {li.id: li.quantity for li in order.line_items if li.fulfillment_status == FulfillmentStatus.FULFILLED}
-    if not shipped:
-        return False
-    taken = stored.quantities_in_returns(services.db, order.ref.id)
-    return any(quantity > taken.get(item_id, 0) for item_id, quantity in shipped.items())
+    return any(quantity > taken.get(item_id, 0) for item_id, quantity in _shipped(order).items())
+
+
+def _shipped(order: Order) -> dict[str, int]:
+    return {li.id: li.quantity for li in order.line_items if li.fulfillment_status == FulfillmentStatus.FULFILLED}
 
 
 def default_form(draft: ReturnDraft, services: Services | None = None) -> ReturnForm:

@@ -15,12 +15,11 @@ re-exports what the Slack side uses, so that it imports one workflow module.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from commands import carriers
@@ -53,11 +52,13 @@ from commands.return_form import (
     item_errors,
     parse_quantity,
     parse_weight,
+    returnable,
     settings,
 )
 from commands.return_mail import Emailed, Told, email_label, tell_voided, valid_address
 from commands.services import Services
 from domain.carrier import Carrier, CarrierError, Label, Parcel, ReturnItem, ReturnShipmentRequest, ServicePoint
+from domain.orders import Order
 from domain.store import StoreError
 from domain.vocabulary import Delivery, LabelStatus, ReturnStatus
 from storage import return_lifecycle as lifecycle
@@ -76,6 +77,7 @@ __all__ = [
     "Emailed",
     "LabelInfo",
     "Opened",
+    "OrderReturns",
     "ReturnDraft",
     "ReturnForm",
     "Returnable",
@@ -97,6 +99,7 @@ __all__ = [
     "item_errors",
     "list_cases",
     "open_case",
+    "order_returns",
     "parse_quantity",
     "parse_weight",
     "record_in_store",
@@ -190,28 +193,15 @@ def open_case(
     shipped = {i.line_item_id: i.shipped for i in draft.items}
     try:
         now = services.clock()
-        rma, created = stored.open_case(services.db, new, shipped, prefix, now, resume_at=now + RESUME_AFTER)
+        # the case as written (or, clicked twice, as it is): the booking starts without reading it back
+        case, created = stored.insert_case(services.db, new, shipped, prefix, now, resume_at=now + RESUME_AFTER)
     except stored.ItemsTaken as exc:
         raise UserError(
             f"Some of these items of {order.name} are already in a return ({', '.join(exc.rmas)})."
         ) from None
     except stored.CaseRace:
         raise UserError(f"Another return of {order.name} was being opened at the same moment. Try again.") from None
-    # a case this call opened is known without reading it back: the booking starts sooner
-    return Opened(_opened(rma, new, now) if created else get_case(services.db, rma), created=created)
-
-
-def _opened(rma: str, new: stored.NewCase, at: datetime) -> Case:
-    """The case `stored.open_case` has just inserted from `new`, as a read would give it: requested, nothing booked."""
-    return Case(
-        rma=rma, order_id=new.order_id, order_name=new.order_name, status=ReturnStatus.REQUESTED,
-        delivery=new.delivery, pickup_date=new.pickup_date, items=[dict(i) for i in new.items],
-        customer_email=new.customer_email, email_customer=new.email_customer, requested_by=new.requested_by,
-        created_at=at.astimezone(UTC), slack_channel=new.slack_channel, slack_thread_ts=new.slack_thread_ts,
-        sender=new.sender, weight_grams=new.weight_grams, pickup_phone=new.pickup_phone, language=new.language,
-        carrier=new.carrier, service_point_id=new.service_point_id,
-        service_points=[dict(p) for p in new.service_points], exchange=[dict(e) for e in new.exchange],
-    )  # fmt: skip
+    return Opened(case, created=created)
 
 
 def exchange_lines(items: list[dict[str, Any]], form: ReturnForm) -> list[dict[str, Any]]:
@@ -222,6 +212,26 @@ def exchange_lines(items: list[dict[str, Any]], form: ReturnForm) -> list[dict[s
         for i in items
         if form.exchanges.get(i["line_item_id"])
     ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class OrderReturns:
+    """What the order card says of returns."""
+
+    cases: list[Case]  # every return of the order, oldest first, without labels
+    can_return: bool  # something shipped is in no return yet: the card offers "Create return"
+
+
+def order_returns(services: Services, order: Order) -> OrderReturns:
+    """The order's returns and whether it can have another, from one read: `can_return`'s rule, on the cases the
+    card lists anyway (what they hold unless cancelled) instead of reading their items a second time."""
+    cases = cases_for_order(services.db, order.ref.id)
+    taken: dict[str, int] = {}
+    for case in cases:
+        if case.status != ReturnStatus.CANCELLED:
+            for item in case.items:
+                taken[item["line_item_id"]] = taken.get(item["line_item_id"], 0) + int(item["quantity"])
+    return OrderReturns(cases, returnable(order, taken))
 
 
 # -- step 2: the label -----------------------------------------------------------------------------
@@ -264,16 +274,15 @@ def create_label(
     )  # fmt: skip
     points = _Points(wanted=case.delivery == Delivery.DROP_OFF and not case.service_points)
     made: list[Case] = []  # the case as this call's booking left it
+    before: list[str] = []  # the booking intent recorded before this one's (stored.begin_booking)
 
     def book() -> dict[str, Any]:
-        begun = services.clock()
-        before = stored.begin_booking(services.db, rma, begun)
         if sending is not None:
             sending()
         label: Label | None = None
-        if before and booking.finds_by_reference:
+        if before[0] and booking.finds_by_reference:
             label = booking.find_shipment(rma)  # an earlier attempt may have booked it: keep that booking
-        elif before and not book_again:
+        elif before[0] and not book_again:
             stored.set_booking(services.db, rma, stored.BOOKING_UNKNOWN, services.clock())
             raise BookingUnknown(rma, booking)
         if label is None:
@@ -281,14 +290,16 @@ def create_label(
         new = stored.NewLabel(label.carrier, label.service, label.tracking_number, label.tracking_url, label.pdf,
                               reference=label.reference, qr_code=label.qr_code, note=label.problem)  # fmt: skip
         now = services.clock()
-        label_id = stored.add_label(services.db, rma, new, now, due=_after_label(services, now),
+        labelled = stored.add_label(services.db, rma, new, now, due=_after_label(services, now),
                                     service_points=points.found or None)  # fmt: skip
         points.saved = True
-        made.append(_labelled(case, label_id, label, points.found, begun))
-        return {"label_id": label_id}
+        made.append(labelled)
+        return {"label_id": labelled.label.id if labelled.label is not None else None}
 
     try:
-        run_once(services.db, f"label:{rma}", "label", book, now=services.clock)
+        # the intent is stored in the transaction that takes the label's key: one write before the carrier, not two
+        run_once(services.db, f"label:{rma}", "label", book, now=services.clock,
+                 on_claim=lambda s: before.append(stored.begin_booking_in(s, rma, services.clock())))  # fmt: skip
     except OperationInProgress:
         raise UserError(f"The label for {rma} is being made right now.") from None
     except BookingUnknown as exc:
@@ -309,23 +320,8 @@ def create_label(
     finally:
         if points.found and not points.saved:  # asked for, but the label failed: kept for the next try's e-mail
             stored.set_service_points(services.db, rma, points.found)
-    # the label made just now is known without reading the case back: the file goes into the thread sooner
+    # the label made just now comes back from its write: the file goes into the thread sooner
     return made[0] if made else get_case(services.db, rma)
-
-
-def _labelled(case: Case, label_id: int, label: Label, points: list[dict[str, Any]], begun: datetime) -> Case:
-    """`case` as `stored.add_label` leaves it: label created, the new label (not e-mailed yet), the drop-off points
-    asked for beside the booking, the booking settled. Nothing else moves a case while its booking is out (only an
-    unbooked case is withdrawn), so this is the case as a read would give it."""
-    info = LabelInfo(
-        id=label_id, carrier=label.carrier, service=label.service, tracking_number=label.tracking_number,
-        tracking_url=label.tracking_url, status=LabelStatus.CREATED, pdf=label.pdf, reference=label.reference,
-        qr_code=label.qr_code, note=label.problem,
-    )  # fmt: skip
-    return dataclasses.replace(
-        case, status=ReturnStatus.LABEL_CREATED, error="", booking="", booking_at=begun, label=info,
-        service_points=points or case.service_points,
-    )  # fmt: skip
 
 
 def _book_beside_points(services: Services, booking: Carrier, request: ReturnShipmentRequest, points: _Points) -> Label:

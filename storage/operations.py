@@ -18,6 +18,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.models import OperationRow
@@ -29,6 +30,10 @@ RUNNING, SUCCEEDED, FAILED = "running", "succeeded", "failed"
 
 class OperationInProgress(Exception):
     """Another caller holds the key right now (a double click, a second instance)."""
+
+
+class _KeyExists(Exception):
+    """The key's INSERT was refused: somebody has used the key before."""
 
 
 class OperationMismatch(Exception):
@@ -53,9 +58,13 @@ def run_once(
     *,
     now: Callable[[], datetime],
     request: dict[str, Any] | None = None,
+    on_claim: Callable[[Session], None] | None = None,
 ) -> Outcome:
+    """`on_claim`: a write made in the very transaction that takes the key (not when a stored result is returned,
+    nor when another caller holds the key): the key is never taken without it, nor it made without the key.
+    Should it raise, the key is not taken and the action does not run."""
     digest = request_hash(request or {})
-    stored = _claim(db, key, kind, digest, now())
+    stored = _claim(db, key, kind, digest, now(), on_claim)
     if stored is not None:
         return Outcome(stored, ran=False)
     try:
@@ -67,7 +76,9 @@ def run_once(
     return Outcome(result, ran=True)
 
 
-def _claim(db: Database, key: str, kind: str, digest: str, at: datetime) -> dict[str, Any] | None:
+def _claim(
+    db: Database, key: str, kind: str, digest: str, at: datetime, on_claim: Callable[[Session], None] | None = None
+) -> dict[str, Any] | None:
     """Take the key; the stored result when it already succeeded."""
     try:
         with db.session(write=True) as s:
@@ -77,8 +88,14 @@ def _claim(db: Database, key: str, kind: str, digest: str, at: datetime) -> dict
                     locked_until=at + LEASE, created_at=at, updated_at=at,
                 )
             )  # fmt: skip
+            try:
+                s.flush()  # the INSERT: the UNIQUE key decides here, before `on_claim` writes
+            except IntegrityError as exc:
+                raise _KeyExists from exc
+            if on_claim is not None:
+                on_claim(s)  # its own IntegrityError is its own: not taken for the key's
         return None
-    except IntegrityError:
+    except _KeyExists:
         pass
     with db.session(write=True) as s:
         row = s.scalar(select(OperationRow).where(OperationRow.key == key))
@@ -106,6 +123,8 @@ def _claim(db: Database, key: str, kind: str, digest: str, at: datetime) -> dict
         taken = result.rowcount
         if taken != 1:
             raise OperationInProgress(key)
+        if on_claim is not None:
+            on_claim(s)
     return None
 
 

@@ -16,14 +16,16 @@ so a takeover after a send that succeeded but was not yet marked never sends twi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Table, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
 
 from storage.db import Database
 from storage.models import ReminderRow
@@ -57,18 +59,37 @@ def _reminder(row: ReminderRow) -> Reminder:
     )
 
 
+class NewReminder(NamedTuple):
+    key: str
+    kind: str
+    subject: str
+    due_at: datetime
+
+
 def schedule(s: Session, *, key: str, kind: str, subject: str, due_at: datetime, now: datetime) -> bool:
     """Add a reminder unless one with this key exists (whatever its state); True when this call added it."""
-    values = dict(
-        key=key, kind=kind, subject=subject, due_at=due_at, status=ReminderStatus.PENDING, claimed_by="",
-        attempts=0, last_error="", created_at=now, updated_at=now,
-    )  # fmt: skip
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    added = s.scalar(
-        insert(ReminderRow).values(**values).on_conflict_do_nothing(index_elements=["key"]).returning(ReminderRow.id)
+    return bool(schedule_many(s, [NewReminder(key, kind, subject, due_at)], now=now))
+
+
+def schedule_many(s: Session, new: Sequence[NewReminder], *, now: datetime) -> set[str]:
+    """`schedule` for several reminders in one statement; the keys this call added."""
+    if not new:
+        return set()
+    fresh = dict(
+        status=ReminderStatus.PENDING, claimed_by="", attempts=0, last_error="", created_at=now, updated_at=now
     )
-    return added is not None
+    rows = [dict(key=r.key, kind=r.kind, subject=r.subject, due_at=r.due_at, **fresh) for r in new]
+    # the rows as parameters of one prepared statement (sent as one multi-row INSERT): values written into the
+    # statement itself would make SQLAlchemy build and compile it anew on every call
+    return set(s.execute(_SCHEDULE[s.get_bind().dialect.name], rows).scalars())
+
+
+def _insert_new(insert: Callable[[Table], postgresql.Insert | sqlite.Insert]) -> ReturningInsert[str]:
+    table = cast(Table, ReminderRow.__table__)
+    return insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+
+
+_SCHEDULE = {"postgresql": _insert_new(postgresql.insert), "sqlite": _insert_new(sqlite.insert)}
 
 
 def claim_due(db: Database, *, now: datetime, owner: str, limit: int = 100, lease: timedelta = LEASE) -> list[Reminder]:

@@ -16,14 +16,15 @@ went to and when, so nothing is written twice.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, func, or_, select, update
+from sqlalchemy import CursorResult, Select, Table, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningUpdate
 
 from domain.orders import Address
 from domain.vocabulary import OPEN_RETURN_STATUSES, Delivery, LabelStatus, ReturnStatus
@@ -175,8 +176,23 @@ def open_case(
     *,
     resume_at: datetime | None = None,
 ) -> tuple[str, bool]:
-    """Insert the case as `<rma_prefix>-<n>`; (its RMA, True). The same items clicked twice: (the first RMA,
-    False). Raises ItemsTaken when other returns hold some of the items, CaseRace when the RMA was taken.
+    """`insert_case`, for a caller that needs the RMA only: (its RMA, whether this call opened it)."""
+    case, created = insert_case(db, new, shipped, rma_prefix, at, resume_at=resume_at)
+    return case.rma, created
+
+
+def insert_case(
+    db: Database,
+    new: NewCase,
+    shipped: Mapping[str, int],
+    rma_prefix: str,
+    at: datetime,
+    *,
+    resume_at: datetime | None = None,
+) -> tuple[CaseView, bool]:
+    """Insert the case as `<rma_prefix>-<n>`; (the case as a read would give it, True). The same items clicked
+    twice: (the first case, with its label if it has one, False). Raises ItemsTaken when other returns hold some
+    of the items, CaseRace when the RMA was taken.
 
     `resume_at`: in the same transaction, the scheduler is told to finish the case's Slack steps then, should
     the instance making it stop before they are done (`resume:<rma>`; cancelled when they are)."""
@@ -184,26 +200,31 @@ def open_case(
         with db.session(write=True) as s:
             # checked again inside the write: a draft is a snapshot, and another agent may have been faster
             lock_for_transaction(s, f"returns:{new.order_id}")
-            taken = _quantities_in_returns(s, new.order_id)
+            # one read of the order's returns: what they hold (the cancelled ones hold nothing) and how many there are
+            held = s.execute(
+                select(ReturnCaseRow.rma, ReturnCaseRow.status, ReturnCaseRow.items)
+                .where(ReturnCaseRow.order_id == new.order_id)
+                .order_by(ReturnCaseRow.id)
+            ).all()
+            taken = _taken(items for _rma, status, items in held if status != ReturnStatus.CANCELLED)
             left = {item_id: shipped.get(item_id, 0) - taken.get(item_id, 0) for item_id in shipped}
             if any(int(i["quantity"]) > left.get(i["line_item_id"], 0) for i in new.items):
-                latest = s.scalar(_cases(new.order_id).order_by(ReturnCaseRow.id.desc()).limit(1))
-                if latest is not None and _same_items(latest.items, new.items):
-                    return latest.rma, False  # the same return, clicked twice
-                raise ItemsTaken(_rmas(s, new.order_id))
-            count = s.scalar(
-                select(func.count()).select_from(ReturnCaseRow).where(ReturnCaseRow.order_id == new.order_id)
-            )
-            rma = f"{rma_prefix}-{int(count or 0) + 1}"
+                first = _case_view(s, held[-1].rma) if held and _same_items(held[-1].items, new.items) else None
+                if first is not None:
+                    return first, False  # the same return, clicked twice
+                raise ItemsTaken([row.rma for row in held])
+            rma = f"{rma_prefix}-{len(held) + 1}"
             values = {f.name: getattr(new, f.name) for f in dataclasses.fields(new)}
             values["sender"] = _address_dict(new.sender)
-            s.add(ReturnCaseRow(rma=rma, status=ReturnStatus.REQUESTED, created_at=at, updated_at=at, **values))
+            # RETURNING the whole row: the case as a read gives it (the columns' defaults too), without reading it back
+            values.update(rma=rma, status=ReturnStatus.REQUESTED, created_at=at, updated_at=at)
+            row = s.scalars(_INSERT_CASE, [values]).one()
             if resume_at is not None:
                 reminders.schedule(s, key=resume_key(rma), kind=RESUME, subject=rma, due_at=resume_at, now=at)
+            return _view(row, None), True
     except IntegrityError:
         # the order lock makes this all but impossible; the unique RMA is the last guard
         raise CaseRace(new.order_id) from None
-    return rma, True
 
 
 def quantities_in_returns(db: Database, order_id: str) -> dict[str, int]:
@@ -223,16 +244,7 @@ def rmas(db: Database, order_id: str) -> list[str]:
 def get_case(db: Database, rma: str, *, label_id: int | None = None) -> CaseView | None:
     """The case with its current label (the newest not voided), or with label `label_id` whatever its status."""
     with db.session() as s:
-        row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma))
-        if row is None:
-            return None
-        stmt = select(LabelRow).where(LabelRow.return_case_id == row.id)
-        if label_id is None:
-            stmt = stmt.where(LabelRow.status != LabelStatus.VOIDED).order_by(LabelRow.id.desc())
-        else:
-            stmt = stmt.where(LabelRow.id == label_id)
-        label = s.scalars(stmt.limit(1)).first()
-        return _view(row, label, s)
+        return _case_view(s, rma, label_id=label_id)
 
 
 def cases_for_order(db: Database, order_id: str) -> list[CaseView]:
@@ -281,29 +293,33 @@ def void_notice_key(rma: str, label_id: int, address: str = "") -> str:
 def add_label(
     db: Database, rma: str, label: NewLabel, at: datetime, *, due: Sequence[Due] = (),
     service_points: Sequence[Mapping[str, Any]] | None = None,
-) -> int:  # fmt: skip
-    """Record the carrier's label; the case moves requested -> label_created. Returns the label's id.
+) -> CaseView:  # fmt: skip
+    """Record the carrier's label; the case moves requested -> label_created. Returns the case as a read would give
+    it now, with the new label (its id: `.label.id`).
     `due`: what the scheduler is to do about the case later (a reminder, an escalation, the expiry), scheduled
     in the same transaction: a label never exists without them. `service_points`: the nearest drop-off points,
     asked for beside the booking, kept in the same write."""
     with db.session(write=True) as s:
-        case_id = s.scalar(select(ReturnCaseRow.id).where(ReturnCaseRow.rma == rma))
-        if case_id is None:
-            raise LookupError(rma)
-        row = LabelRow(
-            return_case_id=case_id, carrier=label.carrier, service=label.service,
+        points = {} if service_points is None else {"new_service_points": [dict(p) for p in service_points]}
+        # the case's transition RETURNING the row: the case as it now is, without reading it again
+        labelled = _LABELLED if service_points is None else _LABELLED_WITH_POINTS
+        row = s.scalars(labelled, {"case_rma": rma, "at": at, **points}).one_or_none()
+        if row is None:  # it had moved on: the label is kept all the same, the case as it is
+            row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma))
+            if row is None:
+                raise LookupError(rma)
+        values = dict(
+            return_case_id=row.id, carrier=label.carrier, service=label.service,
             tracking_number=label.tracking_number, tracking_url=label.tracking_url, pdf=label.pdf,
             status=LabelStatus.CREATED, created_at=at, updated_at=at, reference=label.reference,
-            qr_code=label.qr_code, note=label.note,
+            qr_code=label.qr_code, note=label.note, void_note="",
         )  # fmt: skip
-        s.add(row)
-        points = {} if service_points is None else {"service_points": [dict(p) for p in service_points]}
-        _update_case(s, rma, (ReturnStatus.REQUESTED,), status=ReturnStatus.LABEL_CREATED, error="", booking="",
-                     updated_at=at, **points)  # fmt: skip
-        for kind, due_at in due:
-            reminders.schedule(s, key=f"{kind}:{rma}", kind=kind, subject=rma, due_at=due_at, now=at)
-        s.flush()
-        return row.id
+        made = LabelRow(id=s.execute(_INSERT_LABEL, values).scalar_one(), **values)
+        reminders.schedule_many(
+            s, [reminders.NewReminder(f"{kind}:{rma}", kind, rma, due_at) for kind, due_at in due], now=at
+        )
+        # a new label has gone out in no e-mail yet: no session to look for them
+        return _view(row, made)
 
 
 def void_label(db: Database, rma: str, label_id: int, at: datetime, *, note: str = "") -> bool:
@@ -337,12 +353,16 @@ def begin_booking(db: Database, rma: str, at: datetime) -> str:
     """Record, before the carrier is called, that a booking is going out; what was recorded before: "" (nothing
     was sent), BOOKING_SENT (an earlier booking got no answer: it may exist) or BOOKING_UNKNOWN."""
     with db.session(write=True) as s:
-        row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma).with_for_update())
-        if row is None:
-            raise LookupError(rma)
-        before = row.booking
-        row.booking, row.booking_at, row.updated_at = BOOKING_SENT, at, at
-        return before
+        return begin_booking_in(s, rma, at)
+
+
+def begin_booking_in(s: Session, rma: str, at: datetime) -> str:
+    """`begin_booking` in a transaction of the caller's (the label operation's claim: storage.operations.run_once)."""
+    before = s.scalar(select(ReturnCaseRow.booking).where(ReturnCaseRow.rma == rma).with_for_update())
+    if before is None:
+        raise LookupError(rma)
+    s.execute(_BOOKING_SENT, {"case_rma": rma, "at": at})
+    return before
 
 
 def drop_unbooked(db: Database, rma: str, at: datetime) -> bool:
@@ -387,19 +407,65 @@ def note_error(db: Database, rma: str, message: str) -> None:
 # -- helpers ---------------------------------------------------------------------------------------------
 
 
+# built once, their values passed as parameters: values written into a statement make SQLAlchemy build and compile
+# it anew on every call (milliseconds of CPU on the way to the carrier)
+_INSERT_CASE = insert(ReturnCaseRow).returning(ReturnCaseRow)  # the whole row: the case as a read gives it
+_LABELS = cast(Table, LabelRow.__table__)
+_INSERT_LABEL = insert(_LABELS).returning(_LABELS.c.id)  # not the PDF back: it is what was written
+
+
+def _labelled(*also: str) -> ReturningUpdate[ReturnCaseRow]:
+    """requested -> label_created, RETURNING the case as it now is; `also`: columns set too (from `new_<name>`)."""
+    return (
+        update(ReturnCaseRow)
+        .where(ReturnCaseRow.rma == bindparam("case_rma"), ReturnCaseRow.status == ReturnStatus.REQUESTED)
+        .values(status=ReturnStatus.LABEL_CREATED, error="", booking="", updated_at=bindparam("at"),
+                **{name: bindparam(f"new_{name}") for name in also})
+        .returning(ReturnCaseRow)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+
+
+_LABELLED, _LABELLED_WITH_POINTS = _labelled(), _labelled("service_points")
+_BOOKING_SENT = (
+    update(ReturnCaseRow)
+    .where(ReturnCaseRow.rma == bindparam("case_rma"))
+    .values(booking=BOOKING_SENT, booking_at=bindparam("at"), updated_at=bindparam("at"))
+    .execution_options(synchronize_session=False)
+)
+
+
 def _cases(order_id: str) -> Select[ReturnCaseRow]:
     return select(ReturnCaseRow).where(ReturnCaseRow.order_id == order_id)
 
 
 def _quantities_in_returns(s: Session, order_id: str) -> dict[str, int]:
-    taken: dict[str, int] = {}
     stmt = select(ReturnCaseRow.items).where(
         ReturnCaseRow.order_id == order_id, ReturnCaseRow.status != ReturnStatus.CANCELLED
     )
-    for items in s.scalars(stmt):
+    return _taken(s.scalars(stmt))
+
+
+def _taken(cases_items: Iterable[Sequence[Mapping[str, Any]]]) -> dict[str, int]:
+    """Line item id -> units in these returns' items."""
+    taken: dict[str, int] = {}
+    for items in cases_items:
         for item in items:
             taken[item["line_item_id"]] = taken.get(item["line_item_id"], 0) + int(item["quantity"])
     return taken
+
+
+def _case_view(s: Session, rma: str, *, label_id: int | None = None) -> CaseView | None:
+    row = s.scalar(select(ReturnCaseRow).where(ReturnCaseRow.rma == rma))
+    if row is None:
+        return None
+    stmt = select(LabelRow).where(LabelRow.return_case_id == row.id)
+    if label_id is None:
+        stmt = stmt.where(LabelRow.status != LabelStatus.VOIDED).order_by(LabelRow.id.desc())
+    else:
+        stmt = stmt.where(LabelRow.id == label_id)
+    label = s.scalars(stmt.limit(1)).first()
+    return _view(row, label, s)
 
 
 def _rmas(s: Session, order_id: str) -> list[str]:

@@ -131,3 +131,32 @@ def test_audit_events_are_kept_in_order_and_refuse_credentials(db: Database) -> 
         assert [(e.actor, e.action) for e in events] == [("U1", "order.viewed"), ("U2", "order.viewed")]
         assert events[0].details == {"channel": "C1"}
         assert events[0].at == T0
+
+
+def test_the_claims_own_write_is_made_with_the_key_and_only_with_it(db: Database) -> None:
+    def note(action: str):
+        return lambda s: audit.record(s, at=T0, actor="bot", action=action, subject="label:R5")
+
+    def claimed() -> list[str]:
+        with db.session() as s:
+            return [e.action for e in audit.events_for(s, "label:R5")]
+
+    def boom() -> dict:
+        raise TimeoutError("carrier timed out")
+
+    with pytest.raises(TimeoutError):
+        run_once(db, "label:R5", "label", boom, now=at(), on_claim=note("first"))
+    run_once(db, "label:R5", "label", lambda: {"n": 1}, now=at(), on_claim=note("taken over"))
+    stored = run_once(db, "label:R5", "label", lambda: {"n": 2}, now=at(), on_claim=note("stored"))
+    assert not stored.ran and claimed() == ["first", "taken over"]  # a stored result claims nothing
+
+
+def test_a_claim_whose_own_write_fails_is_not_taken(db: Database) -> None:
+    def refuse(_s: object) -> None:
+        raise LookupError("R6")
+
+    with pytest.raises(LookupError):
+        run_once(db, "label:R6", "label", lambda: {"n": 1}, now=at(), on_claim=refuse)
+    with db.session() as s:
+        assert s.scalar(select(OperationRow).where(OperationRow.key == "label:R6")) is None
+    assert run_once(db, "label:R6", "label", lambda: {"n": 2}, now=at()).result == {"n": 2}

@@ -11,7 +11,18 @@ import pytest
 
 from storage.db import Database, make_engine
 from storage.migrate import upgrade
-from storage.reminders import ReminderStatus, by_key, cancel, claim_due, finish, postpone, retry_later, schedule
+from storage.reminders import (
+    NewReminder,
+    ReminderStatus,
+    by_key,
+    cancel,
+    claim_due,
+    finish,
+    postpone,
+    retry_later,
+    schedule,
+    schedule_many,
+)
 from tests.conftest import _reset_pg
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
@@ -27,6 +38,22 @@ def test_a_key_is_scheduled_once(db: Database) -> None:
     assert not add(db, "reminder:R1001-1:1", T0 + timedelta(days=20))
     reminder = by_key(db, "reminder:R1001-1:1")
     assert reminder is not None and reminder.due_at == T0 + timedelta(days=14)
+
+
+def test_several_are_scheduled_in_one_go_each_key_once(db: Database) -> None:
+    add(db, "expiry:R1001-1", T0 + timedelta(days=30))
+    new = [
+        NewReminder("reminder:R1001-1", "reminder", "R1001-1", T0 + timedelta(days=14)),
+        NewReminder("expiry:R1001-1", "expiry", "R1001-1", T0 + timedelta(days=60)),
+        NewReminder("escalation:R1001-1", "escalation", "R1001-1", T0 + timedelta(days=21)),
+    ]
+    with db.session(write=True) as s:
+        assert schedule_many(s, new, now=T0) == {"reminder:R1001-1", "escalation:R1001-1"}
+        assert schedule_many(s, [], now=T0) == set()
+    expiry = by_key(db, "expiry:R1001-1")
+    assert expiry is not None and expiry.due_at == T0 + timedelta(days=30)  # the one there first is kept
+    reminder = by_key(db, "reminder:R1001-1")
+    assert reminder is not None and reminder.status is ReminderStatus.PENDING and reminder.kind == "reminder"
 
 
 def test_only_what_is_due_is_claimed_oldest_first(db: Database) -> None:

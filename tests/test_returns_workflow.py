@@ -126,6 +126,29 @@ def test_the_cases_handed_on_without_a_read_are_the_cases_a_read_gives(services:
     assert labelled == returns.get_case(services.db, opened.case.rma)
 
 
+def test_the_same_return_clicked_twice_hands_on_the_first_case_as_a_read_gives_it(services: Services) -> None:
+    draft = returns.draft_return(services, order_id(services, "#1002"))
+    first = returns.open_case(services, draft, returns.default_form(draft), "U1")
+    returns.create_label(services, first.case.rma, case=first.case)
+    again = returns.open_case(services, draft, returns.default_form(draft), "U2")
+    assert not again.created and again.case.label is not None
+    assert again.case == returns.get_case(services.db, first.case.rma)
+
+
+@pytest.mark.parametrize("name", ["#1001", "#1002", "#1007", "#1020"])
+def test_the_card_says_what_can_return_and_which_returns_from_one_read(services: Services, name: str) -> None:
+    order = look_up(services, name).order
+    assert order is not None
+    for _ in range(2):  # before any return, and once everything left is in one
+        held = returns.order_returns(services, order)
+        assert held.can_return == returns.can_return(services, order)
+        assert held.cases == returns.cases_for_order(services.db, order.ref.id)
+        if not held.can_return:
+            break
+        draft = returns.draft_for(services, order)
+        returns.open_case(services, draft, returns.default_form(draft), "U1")
+
+
 def test_two_agents_at_once_open_one_case(services: Services) -> None:
     draft = returns.draft_return(services, order_id(services, "#1002"))
     form = returns.default_form(draft)

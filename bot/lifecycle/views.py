@@ -13,6 +13,7 @@ from typing import Any
 from bot.common.blocks import Block, clip, context, date, escape, link, plain, section
 from bot.common.ids import ActionId, BlockId
 from bot.returns.views import who
+from commands.exchanges import EXCHANGE
 from commands.return_cases import Case
 from commands.return_lifecycle import RECEIVABLE, SNOOZE_DAYS, Received, age_days, case_state_text
 from commands.tick import Digest, RefundSummary
@@ -139,7 +140,8 @@ def received_message(received: Received) -> tuple[str, list[Block]]:
         lines.append(f"The customer was told by e-mail ({escape(received.emailed_to)}) that it arrived.")
     lines += [f"⚠️ {escape(trouble)}" for trouble in (received.problem, received.refused) if trouble]
     blocks: list[Block] = [section("\n".join(lines))]
-    if case.resolution != "kept" and _anything_back(case):
+    # nothing to refund when the customer keeps the items or has them exchanged
+    if case.resolution not in ("kept", EXCHANGE) and _anything_back(case):
         blocks.append(
             {
                 "type": "actions",

@@ -104,11 +104,12 @@ def post_order_card(
 def card(ctx: BotContext, order: Order, user: str) -> list[dict[str, Any]]:
     """The order card with what can be done with the order now (the rules are the workflows' own)."""
     services = ctx.services
+    held = returns.order_returns(services, order)  # the cases listed and "Create return" from one read
     return order_card(
         order,
         requested_by=user,
-        can_return=returns.can_return(services, order),
+        can_return=held.can_return,
         can_refund=refunds.can_refund(order),
-        cases=returns.cases_for_order(services.db, order.ref.id),
+        cases=held.cases,
         open_refunds=refunds.open_requests(services, order),
     )
