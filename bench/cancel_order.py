@@ -143,7 +143,7 @@ def _label(services: Services, shop: FakeShopify, name: str) -> None:
         pickup_phone="", weight_grams=1000, items=[], sender=WAREHOUSE, customer_email="", email_customer=False,
         language="en", requested_by=USER, slack_channel="", slack_thread_ts="",
     )  # fmt: skip
-    rma, _ = returns_stored.open_case(services.db, new, {}, f"R{name.lstrip('#')}", now)
+    rma = returns_stored.insert_case(services.db, new, {}, f"R{name.lstrip('#')}", now)[0].rma
     tracking_number = tracking.make(next_serial(services.db, "tracking", now), service="RB", country="FI")
     label = returns_stored.NewLabel(carrier="local", service="Return", tracking_number=tracking_number,
                                     tracking_url="", pdf=b"%PDF-1.4")  # fmt: skip

@@ -37,7 +37,7 @@ MAX_ERROR = 2000
 LIST_LIMIT = 200
 EMAIL_KIND = "email"  # the operation kind of a label e-mail (storage.operations)
 VOID_EMAIL_KIND = "void_email"  # ... and of the notice that a label was voided
-RESUME = "resume"  # the reminder kind that finishes a case's Slack steps (see open_case)
+RESUME = "resume"  # the reminder kind that finishes a case's Slack steps (see insert_case)
 # a case's booking intent: a booking request went out with no answer recorded yet; an agent must say what to do
 BOOKING_SENT, BOOKING_UNKNOWN = "sent", "unknown"
 
@@ -165,20 +165,6 @@ class NewLabel:
 
 
 # -- opening a case --------------------------------------------------------------------------------------
-
-
-def open_case(
-    db: Database,
-    new: NewCase,
-    shipped: Mapping[str, int],
-    rma_prefix: str,
-    at: datetime,
-    *,
-    resume_at: datetime | None = None,
-) -> tuple[str, bool]:
-    """`insert_case`, for a caller that needs the RMA only: (its RMA, whether this call opened it)."""
-    case, created = insert_case(db, new, shipped, rma_prefix, at, resume_at=resume_at)
-    return case.rma, created
 
 
 def insert_case(

@@ -198,7 +198,7 @@ def unused_label(
         pickup_phone="", weight_grams=1000, items=[], sender=SHOP.address, customer_email="", email_customer=False,
         language="en", requested_by=AGENT, slack_channel="", slack_thread_ts="",
     )  # fmt: skip
-    rma, _ = returns_stored.open_case(services.db, new, {}, f"R{name.lstrip('#')}", NOW)
+    rma = returns_stored.insert_case(services.db, new, {}, f"R{name.lstrip('#')}", NOW)[0].rma
     number = tracking_number or tracking.make(next_serial(services.db, "tracking", NOW), service="RB", country="FI")
     label = returns_stored.NewLabel(carrier=carrier, service="Return", tracking_number=number,
                                     tracking_url="https://track.example.com/" + number, pdf=b"%PDF-1.4")  # fmt: skip
