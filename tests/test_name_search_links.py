@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
+from importlib import import_module
 
 from alembic import command
 from sqlalchemy import select, text, update
@@ -13,11 +14,14 @@ from sqlalchemy import select, text, update
 from commands.lookup import look_up
 from commands.services import Services
 from integrations.local_store.importer import import_orders
+from integrations.local_store.importer.bulk_writes import MAX_NAMES_PER_EMAIL as IMPORTER_MAX_NAMES_PER_EMAIL
 from integrations.local_store.store import LocalStore
 from storage.db import Database, make_engine
 from storage.migrate import alembic_config, upgrade
 from storage.models import OrderRow
 from tests.test_lookup_search import ORDERS, _csv, _names, _order, _person
+
+MAX_NAMES_PER_EMAIL = import_module("storage.migrations.versions.0011_name_search").MAX_NAMES_PER_EMAIL
 
 
 def _services(db: Database) -> Services:
@@ -110,3 +114,74 @@ def test_a_rewritten_order_that_changes_e_mail_leaves_its_old_customer(db: Datab
     moved = _order(2201, 1, **_person("Pekka Salo", "p.salo@example.com"))
     import_orders(db, io.StringIO(_csv(moved)))
     assert _names(look_up(services, "pekka salo")) == ["#2201"]  # #2202 kept the old e-mail, and no name
+
+
+# Invented customers of one marketplace's mailbox: one more name than a customer's e-mail may carry.
+_SHARED = "orders@marketplace.example"
+_MARKETPLACE_NAMES = [
+    "Helmi Aalto", "Oskari Blom", "Venla Castren", "Eino Dahl", "Siiri Eklund", "Toivo Forsman", "Lilja Grahn",
+    "Onni Hagman", "Kerttu Ilves", "Vilho Jalas", "Saima Kurki",
+]  # fmt: skip
+
+
+def _marketplace(count: int, first: int = 2301) -> list[dict[str, str]]:
+    """`count` orders of the shared mailbox, each with a name of its own."""
+    return [
+        row
+        for i, name in enumerate(_MARKETPLACE_NAMES[:count])
+        for row in _order(first + i, i + 1, **_person(name, _SHARED))
+    ]
+
+
+def _links_of(db: Database, email: str) -> set[tuple[str, str]]:
+    """(order, name) of every name link of the orders of `email`."""
+    with db.session() as session:
+        stmt = text(
+            "SELECT o.name, l.name FROM order_names_orders l JOIN orders o ON o.id = l.order_id "
+            "WHERE o.email_lower = :email"
+        )
+        return {(order, name) for order, name in session.execute(stmt, {"email": email})}
+
+
+def _own_names(db: Database, email: str) -> set[tuple[str, str]]:
+    with db.session() as session:
+        stmt = select(OrderRow.name, OrderRow.search_name).where(OrderRow.email_lower == email)
+        return {(order, name) for order, name in session.execute(stmt)}
+
+
+def test_a_shared_mailbox_links_each_order_to_its_own_name_only(db: Database) -> None:
+    assert MAX_NAMES_PER_EMAIL == IMPORTER_MAX_NAMES_PER_EMAIL == len(_MARKETPLACE_NAMES) - 1
+    import_orders(db, io.StringIO(_csv(_marketplace(11))))
+    services = _services(db)
+    assert _names(look_up(services, "helmi aalto")) == ["#2301"]
+    assert _names(look_up(services, "saima kurki")) == ["#2311"]
+    assert _links_of(db, _SHARED) == _own_names(db, _SHARED)  # one row per order: billing and shipping agree
+
+
+def test_crossing_the_cap_with_an_order_the_bot_writes_relinks_the_mailbox(db: Database) -> None:
+    import_orders(db, io.StringIO(_csv(_marketplace(10))))
+    services = _services(db)
+    assert len(_names(look_up(services, "helmi aalto"))) == 10  # at the cap: still one customer
+
+    with db.session(write=True) as session:
+        session.add(_bot_order("#2399", _SHARED, "Saima Kurki", 20))
+    assert _names(look_up(services, "helmi aalto")) == ["#2301"]
+    assert _names(look_up(services, "saima kurki")) == ["#2399"]
+    assert _links_of(db, _SHARED) == _own_names(db, _SHARED)
+
+    with db.session(write=True) as session:  # back at the cap: the e-mail is one customer again
+        session.delete(session.scalars(select(OrderRow).where(OrderRow.name == "#2399")).one())
+    assert len(_names(look_up(services, "helmi aalto"))) == 10
+    assert len(_links_of(db, _SHARED)) == 10 * 10
+
+
+def test_crossing_the_cap_with_an_import_relinks_the_mailbox(db: Database) -> None:
+    import_orders(db, io.StringIO(_csv(_marketplace(10))))
+    services = _services(db)
+    assert len(_names(look_up(services, "venla castren"))) == 10
+
+    one_more = _order(2311, 11, **_person("Saima Kurki", _SHARED))
+    import_orders(db, io.StringIO(_csv(one_more)))
+    assert _names(look_up(services, "venla castren")) == ["#2303"]
+    assert _names(look_up(services, "saima kurki")) == ["#2311"]
+    assert _links_of(db, _SHARED) == _own_names(db, _SHARED)

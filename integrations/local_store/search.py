@@ -3,14 +3,16 @@
 A name matches the customer's (billing) name or the shipping name, every typed word the start of a word of the
 same name: the recipient of a gift is found by their own name. It also matches every other order of an e-mail
 any of whose orders carries the name: the customer is the e-mail, and an export leaves the name off some of
-their orders. A phone number (E.164) matches any of the order's Phone, Billing Phone and Shipping Phone.
+their orders. Not so for an e-mail whose orders carry more than MAX_NAMES_PER_EMAIL names (the importer's, 10): a
+shared mailbox (a marketplace, the shop's own address) is not one customer, so its orders are found by their own
+names only. A phone number (E.164) matches any of the order's Phone, Billing Phone and Shipping Phone.
 
 A name query is matched against each distinct folded name once (migration 0011: `order_names_distinct`, indexed by
 FTS5 on SQLite and by the prefix GIN index on PostgreSQL), one index row per name, so every word is in the same
 name without a check per order. `order_names_orders` links each name to every order of every e-mail that carries
-it (and an order without e-mail to its own names), so the e-mail expansion is done when orders are written, and
-the newest matches are sorted on those narrow rows without reading a wide order row. A name that matches very many
-orders (one letter) reads at most HITS_CAP links: counted, and the newest of them listed.
+it (and an order without e-mail, or of a shared mailbox, to its own names), so the e-mail expansion is done when
+orders are written, and the newest matches are sorted on those narrow rows without reading a wide order row. A name
+that matches very many orders (one letter) reads at most HITS_CAP links: counted, and the newest of them listed.
 
 Phone numbers: SQLite's FTS5 table `order_name_fts` over the orders' phone_keys; PostgreSQL's `order_names`, a narrow
 copy of (id, created_at, phones) with a GIN index. The statements run on the driver's connection (see detail.py).

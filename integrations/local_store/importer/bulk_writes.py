@@ -97,6 +97,10 @@ _LINK_TRIGGERS = ("order_names_links_ai", "order_names_links_au")
 _NAME_INDEX_TRIGGER = "order_names_distinct_ai"
 _NARROW = "id, created_at, email_lower, search_name, ship_search_name"
 _PG_LINK = "returnbot_link_order_names(integer[], text[])"  # PostgreSQL's name links (0011)
+# An e-mail whose orders carry more names than this is a shared mailbox (a marketplace, the shop's own address), not
+# one customer: its orders are linked under their own names only, else it makes names x orders links. Migration
+# 0011 holds its own copy of the number for its triggers.
+MAX_NAMES_PER_EMAIL = 10
 
 
 @contextmanager
@@ -201,15 +205,23 @@ def _sqlite_links(conn: Connection, first_new: int, rewritten: list[int], left_e
 
 def _links(source: str) -> str:
     """(name, created_at, order_id) for the orders of `source` (whole e-mail groups): each e-mail's names with each
-    of its orders, an order without e-mail with its own names (as migration 0011 links them)."""
-    return (
-        f"SELECT g.name, a.created_at, a.id FROM {source} AS a JOIN ("
+    of its orders, an order without e-mail, or of a shared mailbox, with its own names (as migration 0011 links
+    them)."""
+    names = (
         f"SELECT email_lower, search_name AS name FROM {source} AS s WHERE email_lower <> '' AND search_name <> '' "
         f"UNION SELECT email_lower, ship_search_name FROM {source} AS s "
-        "WHERE email_lower <> '' AND ship_search_name <> '') AS g ON g.email_lower = a.email_lower "
-        f"UNION SELECT search_name, created_at, id FROM {source} AS a WHERE email_lower = '' AND search_name <> '' "
-        f"UNION SELECT ship_search_name, created_at, id FROM {source} AS a "
-        "WHERE email_lower = '' AND ship_search_name <> ''"
+        "WHERE email_lower <> '' AND ship_search_name <> ''"
+    )
+    shared = f"SELECT email_lower FROM ({names}) AS n GROUP BY email_lower HAVING count(*) > {MAX_NAMES_PER_EMAIL}"
+    own = f"(email_lower = '' OR email_lower IN ({shared}))"
+    # the shared mailboxes are left out of the e-mails' names, not of the join, which would make names x orders rows
+    # first; DISTINCT (a no-op) keeps SQLite from flattening this into the join and checking its WHERE there
+    customers = f"SELECT DISTINCT email_lower, name FROM ({names}) AS c WHERE email_lower NOT IN ({shared})"
+    return (
+        f"SELECT g.name, a.created_at, a.id FROM {source} AS a JOIN ({customers}) AS g "
+        "ON g.email_lower = a.email_lower "
+        f"UNION SELECT search_name, created_at, id FROM {source} AS a WHERE search_name <> '' AND {own} "
+        f"UNION SELECT ship_search_name, created_at, id FROM {source} AS a WHERE ship_search_name <> '' AND {own}"
     )
 
 

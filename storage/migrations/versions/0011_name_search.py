@@ -12,8 +12,9 @@ the other orders of each hit's e-mail. Now:
   `order_name_fts_distinct` over it (prefix indexes up to 5 letters); PostgreSQL: the prefix GIN index of 0001's
   `returnbot_name_prefixes`.
 - `order_names_orders` (name, created_at, order_id): every order a name finds, the e-mail expansion included (an
-  order is listed under every name of every order of its e-mail; an order without e-mail under its own names). A
-  name's orders are one index range, sorted newest last, without reading an order row.
+  order is listed under every name of every order of its e-mail; an order without e-mail, or of a shared mailbox
+  whose orders carry more than MAX_NAMES_PER_EMAIL names, under its own names). A name's orders are one index
+  range, sorted newest last, without reading an order row.
 
 Both are kept by triggers on `orders` that link again the orders of the e-mails a written order had and has (an
 import stands aside and links what it wrote in one go, see the importer's bulk_writes.py). The per-order name
@@ -34,18 +35,32 @@ depends_on = None
 _NARROW = "id, created_at, email_lower, search_name, ship_search_name"
 
 
+# An e-mail whose orders carry more names than this is a shared mailbox (a marketplace, the shop's own address), not
+# one customer: its orders are linked under their own names only, else it makes names x orders links. The importer's
+# MAX_NAMES_PER_EMAIL (importer/bulk_writes.py) is the same number; a migration keeps its own copy.
+MAX_NAMES_PER_EMAIL = 10
+
+
 def links_select(source: str) -> str:
     """(name, created_at, order_id) of every link among the orders of `source` (a table or subquery with the
     _NARROW columns, holding whole e-mail groups): each e-mail's names with each of its orders, and an order
-    without e-mail with its own names. UNION, not UNION ALL: a name is linked to an order once."""
-    return (
-        f"SELECT g.name, a.created_at, a.id FROM {source} AS a JOIN ("
+    without e-mail, or of a shared mailbox (more than MAX_NAMES_PER_EMAIL names), with its own names. UNION, not
+    UNION ALL: a name is linked to an order once."""
+    names = (
         f"SELECT email_lower, search_name AS name FROM {source} AS s WHERE email_lower <> '' AND search_name <> '' "
         f"UNION SELECT email_lower, ship_search_name FROM {source} AS s "
-        "WHERE email_lower <> '' AND ship_search_name <> '') AS g ON g.email_lower = a.email_lower "
-        f"UNION SELECT search_name, created_at, id FROM {source} AS a WHERE email_lower = '' AND search_name <> '' "
-        f"UNION SELECT ship_search_name, created_at, id FROM {source} AS a "
-        "WHERE email_lower = '' AND ship_search_name <> ''"
+        "WHERE email_lower <> '' AND ship_search_name <> ''"
+    )
+    shared = f"SELECT email_lower FROM ({names}) AS n GROUP BY email_lower HAVING count(*) > {MAX_NAMES_PER_EMAIL}"
+    own = f"(email_lower = '' OR email_lower IN ({shared}))"
+    # the shared mailboxes are left out of the e-mails' names, not of the join, which would make names x orders rows
+    # first; DISTINCT (a no-op) keeps SQLite from flattening this into the join and checking its WHERE there
+    customers = f"SELECT DISTINCT email_lower, name FROM ({names}) AS c WHERE email_lower NOT IN ({shared})"
+    return (
+        f"SELECT g.name, a.created_at, a.id FROM {source} AS a JOIN ({customers}) AS g "
+        "ON g.email_lower = a.email_lower "
+        f"UNION SELECT search_name, created_at, id FROM {source} AS a WHERE search_name <> '' AND {own} "
+        f"UNION SELECT ship_search_name, created_at, id FROM {source} AS a WHERE ship_search_name <> '' AND {own}"
     )
 
 
