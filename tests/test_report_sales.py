@@ -72,7 +72,7 @@ def open_return(services: Services, name: str, reasons: list[tuple[int, int, str
         customer_email="", email_customer=False, language="en", requested_by=AGENT, slack_channel="",
         slack_thread_ts="",
     )  # fmt: skip
-    returns.open_case(services.db, new, {li.id: li.quantity for li in target.line_items}, f"R{target.name[1:]}", NOW)
+    returns.insert_case(services.db, new, {li.id: li.quantity for li in target.line_items}, f"R{target.name[1:]}", NOW)
 
 
 def test_the_figures_match_the_hand_computed_ones_and_a_replacement_is_counted_apart(services: Services) -> None:
