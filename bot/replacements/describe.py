@@ -47,18 +47,16 @@ def done(request: RefundRequestView) -> str:
 
 def shipped_text(shipped: ReplacementShipped) -> str:
     """In the original order's thread, once the warehouse has shipped the replacement."""
-    parcels = [
-        " ".join(part for part in (escape(p.tracking_company), _tracked(p)) if part) for p in shipped.parcels[:5]
-    ]
-    return f"📦 Replacement {escape(shipped.name)} for {escape(shipped.request.order_name)} has shipped: " + ", ".join(
-        parcels
-    )
+    parcels = ", ".join(_parcel(p) for p in shipped.parcels[:5])
+    return f"📦 Replacement {escape(shipped.name)} for {escape(shipped.request.order_name)} has shipped: {parcels}"
 
 
-def _tracked(parcel: Fulfillment) -> str:
+def _parcel(parcel: Fulfillment) -> str:
     if parcel.tracking_url:
-        return link(parcel.tracking_url, parcel.tracking_number)
-    return f"`{escape(parcel.tracking_number)}`"
+        number = link(parcel.tracking_url, parcel.tracking_number)
+    else:
+        number = f"`{escape(parcel.tracking_number)}`"
+    return f"{escape(parcel.tracking_company)} {number}".strip()
 
 
 REPLACEMENT = Describer(noun="Replacement", facts=facts, done=done, working="creating the replacement order…")
