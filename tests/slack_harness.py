@@ -66,6 +66,20 @@ class SlackHarness:
         self.settle()
         return response
 
+    def suggest(self, view: dict[str, Any], action_id: str, block_id: str, typed: str, *, user: str = AGENT
+                ) -> list[dict[str, Any]]:  # fmt: skip
+        """What an external_select in the open `view` offers for `typed`: Slack's block_suggestion, answered in the
+        HTTP response itself."""
+        payload = {
+            "type": "block_suggestion", "user": {"id": user, "name": "agent", "team_id": "T111"},
+            "container": {"type": "view", "view_id": view["id"]}, "api_app_id": "A111", "token": "verification_token",
+            "action_id": action_id, "block_id": block_id, "value": typed,
+            "team": {"id": "T111", "domain": "returnbot-test"}, "view": view,
+        }  # fmt: skip
+        response = self.post(interactive_form(payload))
+        assert response.status_code == 200, response.text
+        return list(json.loads(response.text)["options"])
+
     def settle(self) -> None:
         assert self.worker.wait_idle(timeout=30), "background work did not finish"
 

@@ -99,16 +99,8 @@ def return_with_exchange(
 
 
 def suggestions(slack: SlackHarness, view: dict[str, Any], typed: str) -> list[dict[str, Any]]:
-    """The exchange picker's options: the replacements' own options handler, answered in the HTTP response."""
-    payload = {
-        "type": "block_suggestion", "user": {"id": AGENT, "name": "agent", "team_id": "T111"},
-        "container": {"type": "view", "view_id": view["id"]}, "api_app_id": "A111", "token": "verification_token",
-        "action_id": ActionId.REPLACE_VARIANT, "block_id": item_block_id(1, "exchange"), "value": typed,
-        "team": {"id": "T111", "domain": "returnbot-test"}, "view": view,
-    }  # fmt: skip
-    body = interactive_form(payload)
-    response = slack.post(body, headers=signed_headers(SIGNING_SECRET, body))
-    return list(json.loads(response.text)["options"])
+    """The exchange picker's options for the second item: the replacements' own options handler."""
+    return slack.suggest(view, ActionId.REPLACE_VARIANT, item_block_id(1, "exchange"), typed)
 
 
 def order_of(bot: Bot, name: str) -> Order:

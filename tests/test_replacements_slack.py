@@ -5,7 +5,6 @@ tags, the original carries the note, and both cards say so."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -116,17 +115,8 @@ def submit(slack: SlackHarness, view: dict, values: dict, *, user: str = AGENT) 
 
 
 def suggestions(slack: SlackHarness, view: dict, typed: str) -> list[dict[str, Any]]:
-    """What the variant picker offers for `typed`: Slack's block_suggestion, answered in the HTTP response."""
-    payload = {
-        "type": "block_suggestion", "user": {"id": AGENT, "name": "agent", "team_id": "T111"},
-        "container": {"type": "view", "view_id": view["id"]}, "api_app_id": "A111", "token": "verification_token",
-        "action_id": ActionId.REPLACE_VARIANT, "block_id": replace_line_block_id(0, "variant"), "value": typed,
-        "team": {"id": "T111", "domain": "returnbot-test"}, "view": view,
-    }  # fmt: skip
-    body = interactive_form(payload)
-    response = slack.post(body, headers=signed_headers(SIGNING_SECRET, body))
-    assert response.status_code == 200
-    return list(json.loads(response.text)["options"])
+    """What the variant picker of the first line offers for `typed`."""
+    return slack.suggest(view, ActionId.REPLACE_VARIANT, replace_line_block_id(0, "variant"), typed)
 
 
 def modal_text(slack: SlackHarness, view: dict) -> str:
